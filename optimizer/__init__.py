@@ -1,0 +1,27 @@
+"""Plan resilient sourcing portfolios for critical minerals.
+
+Read a workbook, solve, write the plan::
+
+    from optimizer import read_workbook, solve, write_results
+    data = read_workbook("inputs/critical_minerals.xlsx")
+    result = solve(data)
+    print(result.status, result.total_cost)
+    write_results(result, "outputs/plan.xlsx")
+
+or build the data from pandas DataFrames with :meth:`SourcingData.from_frames`.
+"""
+
+from .data import Settings, SourcingData
+from .errors import (CheckError, InputError, OutputError, Problem, SolverError, SourcingError,
+                     WorkbookFileError)
+from .reader import read_workbook
+from .solve import SolveResult, solve
+from .writer import write_results
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "read_workbook", "solve", "write_results", "SourcingData", "Settings", "SolveResult",
+    "Problem", "SourcingError", "InputError", "WorkbookFileError", "OutputError", "SolverError",
+    "CheckError", "__version__",
+]

@@ -1,0 +1,169 @@
+"""Independent checks: a plan re-verified from the input data alone, never from the model.
+
+Everything here uses only :class:`SourcingData` and the plan's decisions (quantities, used
+contracts, funded projects, shortfall), so a mistake in the Pyomo formulation shows up as a
+failed check instead of a wrong plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .data import SourcingData
+
+ABS_TOL = 1e-6  # solver feasibility tolerances are 1e-7..1e-6 on these scales
+COST_REL_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan's decisions. Quantities in the workbook's quantity unit per year."""
+
+    buy: dict[tuple[str, str], float]  # (supplier, mineral) -> quantity
+    used: dict[tuple[str, str], bool]  # contract held (its fixed cost is paid)
+    make: dict[str, float]  # project -> quantity
+    funded: dict[str, bool]
+    short: dict[str, float]  # mineral -> unmet demand
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule re-verified: ``status`` is "pass" or "fail"; ``detail`` says what was compared."""
+
+    check: str
+    status: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """Yearly cost of a plan recomputed from the data, in the workbook's currency."""
+
+    purchase_cost: float
+    fixed_cost: float
+    investment_cost: float
+    shortfall_cost: float
+
+    @property
+    def total_cost(self) -> float:
+        return self.purchase_cost + self.fixed_cost + self.investment_cost + self.shortfall_cost
+
+
+def _tol(reference: float) -> float:
+    return ABS_TOL * max(1.0, abs(reference))
+
+
+def plan_cost(data: SourcingData, plan: Plan) -> CostBreakdown:
+    """The plan's cost from prices, fixed costs, capex and penalties in the data."""
+    offers = data.offers
+    purchase = sum(offers.at[o, "unit_cost"] * q for o, q in plan.buy.items())
+    projects = data.projects
+    purchase += sum(projects.at[p, "unit_cost"] * q for p, q in plan.make.items())
+    fixed = sum(offers.at[o, "fixed_cost"] for o, used in plan.used.items() if used)
+    years = data.settings.amortization_years
+    investment = sum(projects.at[p, "capex"] / years + projects.at[p, "fixed_cost"]
+                     for p, funded in plan.funded.items() if funded)
+    shortfall = sum((data.shortfall_penalty(mm) or 0.0) * q for mm, q in plan.short.items())
+    return CostBreakdown(float(purchase), float(fixed), float(investment), float(shortfall))
+
+
+def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
+    """mineral -> country -> quantity, counting offers and projects."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    country = data.offers["country"]
+    for o, q in plan.buy.items():
+        out[o[1]][country[o]] += q
+    for p, q in plan.make.items():
+        out[data.projects.at[p, "mineral"]][data.projects.at[p, "country"]] += q
+    return out
+
+
+def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[Check]:
+    """Every rule of the contract, re-verified; ``objective`` is the solver's reported cost."""
+    checks: list[Check] = []
+
+    def record(name: str, failures: list[str], detail_ok: str) -> None:
+        if failures:
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            checks.append(Check(name, "fail", "; ".join(failures[:5]) + more))
+        else:
+            checks.append(Check(name, "pass", detail_ok))
+
+    by_country = supply_by_country(data, plan)
+    supplied = {mm: sum(by_country.get(mm, {}).values()) for mm in data.minerals.index}
+
+    failures = []
+    for mm, demand in data.minerals["demand"].items():
+        got = supplied[mm] + plan.short.get(mm, 0.0)
+        if got < demand - _tol(demand):
+            failures.append(f"{mm}: supplied {got:,.6g} + shortfall < demand {demand:,.6g}")
+    record("demand met", failures, f"supplied plus shortfall >= demand for "
+                                   f"{len(data.minerals)} minerals")
+
+    failures = [f"{mm}: shortfall {q:,.6g} but allow_shortfall is FALSE"
+                for mm, q in plan.short.items()
+                if q > _tol(0) and not data.settings.allow_shortfall]
+    failures += [f"{mm}: negative shortfall {q:,.6g}" for mm, q in plan.short.items()
+                 if q < -_tol(0)]
+    record("shortfall allowed", failures, "shortfall only where allowed")
+
+    failures = []
+    capacity = data.offers["capacity"]
+    for o, q in plan.buy.items():
+        limit = capacity[o] if plan.used.get(o, True) else 0.0
+        if q < -_tol(0) or q > limit + _tol(limit):
+            failures.append(f"{o[0]} / {o[1]}: bought {q:,.6g}, capacity {limit:,.6g}")
+    record("offer capacity", failures, f"0 <= quantity <= capacity for {len(plan.buy)} offers")
+
+    failures = []
+    min_order = data.offers["min_order"]
+    for o, q in plan.buy.items():
+        least = min_order[o]
+        if least > 0 and q > _tol(0) and q < least - _tol(least):
+            failures.append(f"{o[0]} / {o[1]}: bought {q:,.6g}, min_order {least:,.6g}")
+    record("minimum order", failures, "every offer used buys at least its min_order")
+
+    failures = []
+    for p, q in plan.make.items():
+        limit = data.projects.at[p, "capacity"] if plan.funded.get(p, False) else 0.0
+        if q < -_tol(0) or q > limit + _tol(limit):
+            failures.append(f"{p}: makes {q:,.6g}, available capacity {limit:,.6g}"
+                            + ("" if plan.funded.get(p) else " (not funded)"))
+    record("project capacity", failures, "projects supply only if funded, within capacity")
+
+    failures = []
+    caps = data.effective_caps()
+    for (mm, country), cap in caps.items():
+        q = by_country.get(mm, {}).get(country, 0.0)
+        total = supplied[mm]
+        if q > cap * total + _tol(total):
+            failures.append(f"{mm} from {country}: {q / total:.4%} > cap {cap:.4%}")
+    record("country cap", failures, f"{len(caps)} mineral-country shares within their caps")
+
+    failures = []
+    for budget, amount in data.budgets["amount"].items():
+        projects = data.projects[data.projects["budget"] == budget]
+        used = sum(capex for p, capex in projects["capex"].items() if plan.funded.get(p))
+        if used > amount + _tol(amount):
+            failures.append(f"{budget}: capex {used:,.2f} > amount {amount:,.2f}")
+    record("budget", failures, f"capex within {len(data.budgets)} budget lines")
+
+    cost = plan_cost(data, plan)
+    if objective is None:
+        checks.append(Check("total cost", "fail", "the solver reported no objective"))
+    else:
+        diff = abs(cost.total_cost - objective)
+        ok = diff <= COST_REL_TOL * max(1.0, abs(objective))
+        checks.append(Check(
+            "total cost", "pass" if ok else "fail",
+            f"recomputed {cost.total_cost:,.6f} vs solver objective {objective:,.6f} "
+            f"(difference {diff:.3g}, tolerance relative {COST_REL_TOL:g})"))
+    return checks
+
+
+def checks_frame(checks: list[Check]) -> pd.DataFrame:
+    return pd.DataFrame([(c.check, c.status, c.detail) for c in checks],
+                        columns=["check", "status", "detail"])

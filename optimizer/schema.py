@@ -1,0 +1,199 @@
+"""The input workbook contract, declared once as data.
+
+Validation, the template workbook, the README table and the docs are all generated from these
+declarations, so the contract cannot drift between them.
+
+Kinds of column:
+
+- ``name``   -- free text naming a thing (mineral, supplier, country, project, budget); trimmed.
+- ``number`` -- a non-negative real number (a quantity or money amount).
+- ``share``  -- a fraction 0..1; ``0.5``, a percent-formatted ``50%`` cell or the text ``"50%"``.
+- ``bool``   -- TRUE/FALSE, yes/no, y/n, 1/0.
+- ``text``   -- free text (settings values are typed per setting, see ``SETTINGS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONTRACT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input sheet."""
+
+    name: str
+    kind: str
+    required: bool = False
+    unit: str = ""
+    description: str = ""
+    refers_to: str | None = None  # sheet whose key this column must name
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One input sheet: its columns and the columns that identify a row."""
+
+    name: str
+    required: bool
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the Settings sheet."""
+
+    name: str
+    kind: str  # share | number | bool | text | positive
+    default: object
+    unit: str = ""
+    description: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("max_country_share", "share", 1.0, "fraction",
+            "Default cap on any single country's share of a mineral's supply."),
+    Setting("amortization_years", "positive", 10.0, "years",
+            "Years over which a project's capex is spread in the yearly cost."),
+    Setting("allow_shortfall", "bool", False, "",
+            "If TRUE, demand may go unmet at shortfall_penalty per unit instead of no plan."),
+    Setting("shortfall_penalty", "number", None, "currency per quantity unit",
+            "Cost per unit of unmet demand (when shortfall is allowed); Minerals may override."),
+    Setting("time_limit_s", "positive", 60.0, "seconds", "Solver time limit."),
+    Setting("mip_gap", "number", 1e-4, "fraction",
+            "Relative optimality gap at which the solver may stop."),
+    Setting("currency", "text", "USD", "", "Currency of every money column."),
+    Setting("quantity_unit", "text", "t", "", "Unit of every quantity column."),
+)
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+_MINERAL = "Minerals"
+_SUPPLIER = "Suppliers"
+_BUDGET = "Budgets"
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "Settings", False, "Model-wide settings, one per row.",
+        (
+            Column("setting", "name", True, "", "Name of the setting (see the list below)."),
+            Column("value", "text", True, "", "Its value."),
+        ),
+        key=("setting",),
+    ),
+    Sheet(
+        "Minerals", True, "Each mineral to source and its yearly demand.",
+        (
+            Column("mineral", "name", True, "", "Name of the mineral."),
+            Column("demand", "number", True, "quantity/year", "Quantity needed per year."),
+            Column("max_country_share", "share", False, "fraction",
+                   "Cap on any one country's share of this mineral; overrides the setting."),
+            Column("shortfall_penalty", "number", False, "currency/quantity",
+                   "Cost per unit of unmet demand; overrides the setting."),
+        ),
+        key=("mineral",),
+    ),
+    Sheet(
+        "Suppliers", True, "Each supplier and the country it ships from.",
+        (
+            Column("supplier", "name", True, "", "Name of the supplier."),
+            Column("country", "name", True, "", "Country the supplier's material comes from."),
+        ),
+        key=("supplier",),
+    ),
+    Sheet(
+        "Offers", True, "What each supplier can sell: one row per supplier and mineral.",
+        (
+            Column("supplier", "name", True, "", "Supplier making the offer.", _SUPPLIER),
+            Column("mineral", "name", True, "", "Mineral offered.", _MINERAL),
+            Column("unit_cost", "number", True, "currency/quantity", "Price per unit."),
+            Column("capacity", "number", True, "quantity/year", "Most that can be bought per year."),
+            Column("min_order", "number", False, "quantity/year",
+                   "Least that must be bought per year if the offer is used at all."),
+            Column("fixed_cost", "number", False, "currency/year",
+                   "Yearly cost of holding the contract, paid if the offer is used."),
+        ),
+        key=("supplier", "mineral"),
+    ),
+    Sheet(
+        "CountryCaps", False, "Caps on one country's share of a mineral's supply.",
+        (
+            Column("country", "name", True, "", "Country capped."),
+            Column("mineral", "name", False, "", "Mineral capped; blank means every mineral.",
+                   _MINERAL),
+            Column("max_share", "share", True, "fraction",
+                   "Largest share of the mineral's supply that may come from the country."),
+        ),
+        key=("country", "mineral"),
+    ),
+    Sheet(
+        "Projects", False, "New-capacity options that can be funded from a budget.",
+        (
+            Column("project", "name", True, "", "Name of the project."),
+            Column("mineral", "name", True, "", "Mineral the project would supply.", _MINERAL),
+            Column("country", "name", True, "", "Country where the capacity would be."),
+            Column("capacity", "number", True, "quantity/year", "Most it can supply per year."),
+            Column("unit_cost", "number", True, "currency/quantity", "Cost per unit supplied."),
+            Column("capex", "number", True, "currency",
+                   "One-off investment, paid from the budget; amortised in the yearly cost."),
+            Column("budget", "name", False, "",
+                   "Budget line that pays the capex; blank uses the only budget line.", _BUDGET),
+            Column("fixed_cost", "number", False, "currency/year",
+                   "Yearly cost of running the project if funded."),
+        ),
+        key=("project",),
+    ),
+    Sheet(
+        "Budgets", False, "Money available for project capex, per budget line.",
+        (
+            Column("budget", "name", True, "", "Name of the budget line."),
+            Column("amount", "number", True, "currency", "Most capex the line can pay."),
+        ),
+        key=("budget",),
+    ),
+)
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+# Output contract v1: sheet -> columns, in order.
+OUTPUT_SHEETS: dict[str, tuple[str, ...]] = {
+    "Summary": ("item", "value"),
+    "Minerals": ("mineral", "demand", "supplied", "shortfall", "cost", "average_unit_cost",
+                 "suppliers_used", "countries_used", "top_country", "top_country_share", "hhi"),
+    "Allocations": ("supplier", "country", "mineral", "quantity", "unit_cost", "cost", "share"),
+    "CountryShares": ("mineral", "country", "quantity", "share", "cap", "binding"),
+    "Investments": ("project", "mineral", "country", "funded", "capacity", "quantity", "capex",
+                    "budget"),
+    "Budgets": ("budget", "amount", "used", "left"),
+    "Checks": ("check", "status", "detail"),
+}
+
+SUMMARY_ITEMS: tuple[str, ...] = (
+    "status", "total_cost", "purchase_cost", "fixed_cost", "investment_cost", "shortfall_cost",
+    "best_bound", "mip_gap", "solve_seconds", "solver", "input_file", "created_at",
+)
+
+
+def contract_markdown() -> str:
+    """Return the input contract as a Markdown table (used in README and tests)."""
+    out = ["| sheet | column | required | unit | meaning |", "|---|---|---|---|---|"]
+    for sheet in SHEETS:
+        for col in sheet.columns:
+            out.append(
+                f"| {sheet.name}{'' if sheet.required else ' (optional)'} | {col.name} | "
+                f"{'yes' if col.required else ''} | {col.unit} | {col.description} |"
+            )
+    out.append("")
+    out.append("| setting | default | unit | meaning |")
+    out.append("|---|---|---|---|")
+    for s in SETTINGS:
+        default = "" if s.default is None else s.default
+        out.append(f"| {s.name} | {default} | {s.unit} | {s.description} |")
+    return "\n".join(out)

@@ -1,0 +1,591 @@
+"""Validation: raw sheet grids in, :class:`SourcingData` out, or every problem at once.
+
+The workbook reader and :meth:`SourcingData.from_frames` both produce a :class:`RawWorkbook`
+(cell grids with Excel row numbers); this module alone knows the contract's rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from . import schema
+from .data import Settings, SourcingData
+from .errors import InputError, Problem, closest, column_letter, fmt_value
+
+HEADER_SCAN_ROWS = 30  # a title block above the header may take this many rows
+_EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                 "#GETTING_DATA", "#SPILL!", "#CALC!"}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_CURRENCY = "$€£¥"
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+@dataclass
+class RawSheet:
+    """A sheet's cells as values: ``grid[i]`` is Excel row ``i + 1``, ``grid[i][j]`` column j."""
+
+    title: str
+    grid: list[list[object]]
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (excel row, 0-based column)
+
+
+@dataclass
+class RawWorkbook:
+    """The sheets of one input, keyed by contract sheet name; ``titles`` lists every sheet."""
+
+    sheets: dict[str, RawSheet]
+    titles: list[str]
+    source: str
+
+
+def norm(text: object) -> str:
+    """How sheet and column names are compared: case-insensitive, spaces as underscores."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
+
+
+def key(name: str) -> str:
+    """How names of things (minerals, suppliers, countries...) are compared."""
+    return " ".join(name.split()).casefold()
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+# --- cell parsers: return (value, problem message or None) -------------------------------------
+class _Missing:
+    pass
+
+
+MISSING = _Missing()
+
+
+def _excel_error(value: object) -> str | None:
+    if isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS:
+        return f"{fmt_value(value)} is an Excel error value; fix the formula or type a value"
+    return None
+
+
+def parse_number(value: object) -> tuple[object, str | None]:
+    if is_blank(value):
+        return MISSING, None
+    if isinstance(value, bool):
+        return None, f"{fmt_value(value)} is not a number"
+    if isinstance(value, (int, float)):
+        if math.isinf(value):
+            return None, f"{value} is not a finite number"
+        return float(value), None
+    if isinstance(value, (datetime, date, time)):
+        return None, f"{value} is a date or time, not a number"
+    if not isinstance(value, str):
+        return None, f"{fmt_value(value)} is not a number"
+    if err := _excel_error(value):
+        return None, err
+    text = value.strip().strip(_CURRENCY).strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if text.endswith("%"):
+        return None, f"{fmt_value(value)} is a percentage; expected a plain number"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"{fmt_value(value)} is not a number"
+    if not math.isfinite(number):
+        return None, f"{fmt_value(value)} is not a finite number"
+    return number, None
+
+
+def parse_share(value: object) -> tuple[object, str | None]:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        number, err = parse_number(value.strip()[:-1])
+        if err or number is MISSING:
+            return None, f"{fmt_value(value)} is not a percentage"
+        share = float(number) / 100.0
+    else:
+        number, err = parse_number(value)
+        if err or number is MISSING:
+            return number, err
+        share = float(number)
+        if 1.0 < share <= 100.0:
+            return None, (f"{fmt_value(value)} looks like a whole percent; a share is a fraction "
+                          f"0-1: write {share / 100:g} (or {fmt_value(value)}%)")
+    if not 0.0 <= share <= 1.0:
+        return None, f"{fmt_value(value)} is not a share; expected a fraction from 0 to 1 (or 0%-100%)"
+    return share, None
+
+
+def parse_bool(value: object) -> tuple[object, str | None]:
+    if is_blank(value):
+        return MISSING, None
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value), None
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return None, f"{fmt_value(value)} is not TRUE/FALSE (also accepted: yes/no, 1/0)"
+
+
+def parse_name(value: object) -> tuple[object, str | None]:
+    if is_blank(value):
+        return MISSING, None
+    if isinstance(value, bool) or isinstance(value, (datetime, date, time)):
+        return None, f"{fmt_value(value)} is not a name"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if err := _excel_error(value):
+        return None, err
+    return " ".join(str(value).split()), None
+
+
+def parse_text(value: object) -> tuple[object, str | None]:
+    if is_blank(value):
+        return MISSING, None
+    return value, None
+
+
+_PARSERS = {"number": parse_number, "share": parse_share, "bool": parse_bool,
+            "name": parse_name, "text": parse_text, "positive": parse_number}
+
+_EXPECTED = {"number": "a number >= 0", "share": "a share from 0 to 1", "bool": "TRUE or FALSE",
+             "name": "a name", "text": "a value", "positive": "a number > 0"}
+
+
+# --- sheet parsing -----------------------------------------------------------------------------
+@dataclass
+class _Table:
+    spec: schema.Sheet
+    title: str
+    records: list[dict[str, object]]  # parsed values + "excel_row"
+    letters: dict[str, str]  # contract column -> Excel column letter
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, sheet: str, message: str, row: int | None = None, column: str | None = None,
+            letter: str | None = None, value: object = None, severity: str = "error") -> None:
+        self.problems.append(Problem(sheet, message, row, column, letter, value, severity))
+
+
+def _find_header(raw: RawSheet, spec: schema.Sheet) -> tuple[int, dict[str, int]] | None:
+    """Row index (0-based) of the header and contract column -> 0-based column index."""
+    wanted = {col.name for col in spec.columns}
+    required = {col.name for col in spec.columns if col.required}
+    best: tuple[int, int, int] | None = None  # (required hits, all hits, row index)
+    for i, row in enumerate(raw.grid[:HEADER_SCAN_ROWS]):
+        names = {norm(v) for v in row if isinstance(v, str)}
+        hits = (len(names & required), len(names & wanted))
+        if hits[1] and (best is None or hits > best[:2]):
+            best = (*hits, i)
+    if best is None:
+        return None
+    row = raw.grid[best[2]]
+    columns: dict[str, int] = {}
+    for j, value in enumerate(row):
+        if isinstance(value, str) and norm(value) in wanted and norm(value) not in columns:
+            columns[norm(value)] = j
+    return best[2], columns
+
+
+def _parse_sheet(raw: RawSheet, spec: schema.Sheet, out: _Collector) -> _Table | None:
+    required = [c.name for c in spec.columns if c.required]
+    if all(is_blank(v) for row in raw.grid for v in row):
+        if spec.required:
+            out.add(raw.title, f"the sheet is empty; expected a header row with the columns "
+                               f"{', '.join(required)} and at least one row")
+            return None
+        return _Table(spec, raw.title, [], {})
+    found = _find_header(raw, spec)
+    if found is None:
+        out.add(raw.title, f"no header row found; expected a row with the columns "
+                           f"{', '.join(required)} within the first {HEADER_SCAN_ROWS} rows")
+        return None
+    header_index, columns = found
+    header_row = header_index + 1
+    headers = [str(v) for v in raw.grid[header_index] if isinstance(v, str)]
+    missing = [name for name in required if name not in columns]
+    for name in missing:
+        unused = [h for h in headers if norm(h) not in columns]
+        hint = closest(name, unused)
+        out.add(raw.title, f"required column '{name}' is missing from the header on row "
+                           f"{header_row}" + (f" (did you mean '{hint}'?)" if hint else ""),
+                row=header_row)
+    if missing:
+        return None
+    letters = {name: column_letter(j) for name, j in columns.items()}
+    records: list[dict[str, object]] = []
+    specs = [(col, columns[col.name]) for col in spec.columns if col.name in columns]
+    for i in range(header_index + 1, len(raw.grid)):
+        cells = raw.grid[i]
+        excel_row = i + 1
+        values = [cells[j] if j < len(cells) else None for _, j in specs]
+        uncached = [(col, j) for col, j in specs if (excel_row, j) in raw.uncached]
+        if all(is_blank(v) for v in values) and not uncached:
+            continue
+        record: dict[str, object] = {"excel_row": excel_row}
+        ok = True
+        for (col, j), value in zip(specs, values):
+            if (excel_row, j) in raw.uncached:
+                out.add(raw.title, "formula has no saved value (the workbook was saved by a "
+                        "program that does not calculate); open and save it once in a "
+                        "spreadsheet program", excel_row, col.name, column_letter(j))
+                ok = False
+                continue
+            parsed, err = _PARSERS[col.kind](value)
+            if err:
+                out.add(raw.title, err + _expected_suffix(err, col), excel_row, col.name,
+                        column_letter(j), value)
+                ok = False
+            elif parsed is MISSING:
+                if col.required:
+                    out.add(raw.title, f"is blank; expected {_EXPECTED[col.kind]}", excel_row,
+                            col.name, column_letter(j))
+                    ok = False
+                record[col.name] = None
+            else:
+                if col.kind in ("number", "positive") and parsed < 0:
+                    out.add(raw.title, f"{fmt_value(value)} is negative; expected "
+                                       f"{_EXPECTED[col.kind]}", excel_row, col.name,
+                            column_letter(j), value)
+                    ok = False
+                record[col.name] = parsed
+        for col in spec.columns:
+            record.setdefault(col.name, None)
+        if ok:
+            records.append(record)
+        else:
+            records.append({**record, "_invalid": True})
+    return _Table(spec, raw.title, records, letters)
+
+
+def _expected_suffix(err: str, col: schema.Column) -> str:
+    if "expected" in err or "looks like" in err or "Excel error" in err:
+        return ""
+    return f"; expected {_EXPECTED[col.kind]}"
+
+
+# --- cross-sheet rules -------------------------------------------------------------------------
+def _index_names(table: _Table | None, column: str, out: _Collector) -> dict[str, str]:
+    """Canonical spelling of each defined name (key -> name); duplicates are reported."""
+    names: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    if table is None:
+        return names
+    for rec in table.records:
+        name = rec.get(column)
+        if not isinstance(name, str):
+            continue
+        k = key(name)
+        if k in names:
+            out.add(table.title, f"{fmt_value(name)} is listed twice (first on row {first_row[k]}); "
+                                 f"expected each {column} once", rec["excel_row"], column,
+                    table.letters[column], name)
+            rec["_invalid"] = True
+        else:
+            names[k] = name
+            first_row[k] = rec["excel_row"]
+    return names
+
+
+def _resolve(rec: dict, table: _Table, column: str, names: dict[str, str], what: str,
+             out: _Collector, severity: str = "error") -> bool:
+    """Replace a reference by the defined spelling; report it when it names nothing."""
+    value = rec.get(column)
+    if value is None:
+        return True
+    canonical = names.get(key(value))
+    if canonical is not None:
+        rec[column] = canonical
+        return True
+    hint = closest(value, names.values())
+    message = f"{fmt_value(value)} is not on the {what} sheet"
+    message += f" (did you mean {fmt_value(hint)}?)" if hint else ""
+    if severity == "warning":
+        message += "; this row is ignored"
+    out.add(table.title, message, rec["excel_row"], column, table.letters[column], value,
+            severity)
+    return False
+
+
+def _settings(table: _Table | None, out: _Collector) -> Settings:
+    values: dict[str, object] = {}
+    if table is None:
+        return Settings()
+    seen: dict[str, int] = {}
+    for rec in table.records:
+        name = rec.get("setting")
+        if not isinstance(name, str):
+            continue
+        n = norm(name)
+        spec = schema.SETTINGS_BY_NAME.get(n)
+        if spec is None:
+            hint = closest(n, schema.SETTINGS_BY_NAME)
+            out.add(table.title, f"{fmt_value(name)} is not a known setting"
+                    + (f" (did you mean '{hint}'?)" if hint else
+                       f"; known settings: {', '.join(schema.SETTINGS_BY_NAME)}"),
+                    rec["excel_row"], "setting", table.letters["setting"], name)
+            continue
+        if n in seen:
+            out.add(table.title, f"setting '{n}' is given twice (first on row {seen[n]})",
+                    rec["excel_row"], "setting", table.letters["setting"], name)
+            continue
+        seen[n] = rec["excel_row"]
+        raw_value = rec.get("value")
+        if raw_value is None:
+            continue  # a blank value keeps the default
+        kind = spec.kind
+        parsed, err = _PARSERS[kind](raw_value)
+        if not err and kind in ("number", "positive") and parsed < 0:
+            err = f"{fmt_value(raw_value)} is negative"
+        if not err and kind == "positive" and parsed == 0:
+            err = "0 is not allowed"
+        if not err and n == "mip_gap" and parsed >= 1:
+            err = f"{fmt_value(raw_value)} is too large for a relative gap"
+        if err:
+            out.add(table.title, f"{err}; expected {_EXPECTED[kind]} for {n}"
+                    if "expected" not in err and "looks like" not in err else err,
+                    rec["excel_row"], "value", table.letters["value"], raw_value)
+            continue
+        values[n] = str(parsed) if kind == "text" else parsed
+    return Settings(**values)
+
+
+def _frame(records: list[dict], columns: tuple[str, ...], index: str | list[str] | None
+           ) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(
+        [{c: r.get(c) for c in (*columns, "excel_row")} for r in records],
+        columns=[*columns, "excel_row"],
+    )
+    for col in columns:
+        if frame[col].map(lambda v: isinstance(v, (int, float)) or v is None).all() and \
+                frame[col].notna().any():
+            frame[col] = frame[col].astype(float)
+    if index is not None:
+        frame = frame.set_index(index)
+    return frame
+
+
+def validate(raw: RawWorkbook, source: str | None = None,
+             extra: list[Problem] | None = None) -> SourcingData:
+    """Check every rule of the contract; return clean data or raise :class:`InputError`.
+
+    ``extra`` carries problems found while reading the file (e.g. missing sheets); they are
+    reported together with everything found here.
+    """
+    out = _Collector()
+    out.problems.extend(extra or [])
+    tables: dict[str, _Table | None] = {}
+    for spec in schema.SHEETS:
+        sheet = raw.sheets.get(spec.name)
+        if sheet is None:
+            if spec.required:
+                hint = closest(spec.name, [t for t in raw.titles
+                                           if norm(t) not in {norm(s) for s in raw.sheets}])
+                out.add(spec.name, "required sheet is missing"
+                        + (f" (did you mean '{hint}'?)" if hint else ""))
+            tables[spec.name] = None
+            continue
+        tables[spec.name] = _parse_sheet(sheet, spec, out)
+
+    settings = _settings(tables["Settings"], out)
+    minerals_t, suppliers_t, offers_t = tables["Minerals"], tables["Suppliers"], tables["Offers"]
+    caps_t, projects_t, budgets_t = tables["CountryCaps"], tables["Projects"], tables["Budgets"]
+
+    mineral_names = _index_names(minerals_t, "mineral", out)
+    supplier_names = _index_names(suppliers_t, "supplier", out)
+    budget_names = _index_names(budgets_t, "budget", out)
+    _index_names(projects_t, "project", out)
+
+    # Countries have no sheet of their own: the first spelling seen is the canonical one.
+    countries: dict[str, str] = {}
+
+    def country(name: str | None) -> str | None:
+        if name is None:
+            return None
+        return countries.setdefault(key(name), name)
+
+    supplier_country: dict[str, str] = {}
+    for rec in suppliers_t.records if suppliers_t else []:
+        if not rec.get("_invalid") and rec["country"] is not None:
+            rec["country"] = country(rec["country"])
+            supplier_country[rec["supplier"]] = rec["country"]
+
+    for rec in minerals_t.records if minerals_t else []:
+        if rec.get("_invalid"):
+            continue
+        if settings.allow_shortfall and rec["shortfall_penalty"] is None and \
+                settings.shortfall_penalty is None:
+            out.add(minerals_t.title, "is blank, but allow_shortfall is TRUE and Settings has no "
+                    "shortfall_penalty; expected the cost per unit of unmet demand",
+                    rec["excel_row"], "shortfall_penalty",
+                    minerals_t.letters.get("shortfall_penalty"))
+
+    offer_records = []
+    offer_keys: dict[tuple[str, str], int] = {}
+    for rec in offers_t.records if offers_t else []:
+        if rec.get("_invalid"):
+            continue
+        if not _resolve(rec, offers_t, "supplier", supplier_names, "Suppliers", out):
+            continue
+        if not _resolve(rec, offers_t, "mineral", mineral_names, "Minerals", out, "warning"):
+            continue
+        pair = (rec["supplier"], rec["mineral"])
+        if pair in offer_keys:
+            out.add(offers_t.title, f"{fmt_value(pair[0])} already offers {fmt_value(pair[1])} "
+                    f"on row {offer_keys[pair]}; expected one offer per supplier and mineral",
+                    rec["excel_row"], "mineral", offers_t.letters["mineral"], pair[1])
+            continue
+        offer_keys[pair] = rec["excel_row"]
+        rec["min_order"] = rec["min_order"] or 0.0
+        rec["fixed_cost"] = rec["fixed_cost"] or 0.0
+        if rec["min_order"] > rec["capacity"]:
+            out.add(offers_t.title, f"{fmt_value(rec['min_order'])} is above the capacity "
+                    f"{fmt_value(rec['capacity'])}; expected a min_order <= capacity",
+                    rec["excel_row"], "min_order", offers_t.letters["min_order"],
+                    rec["min_order"])
+            continue
+        rec["country"] = supplier_country.get(rec["supplier"])
+        offer_records.append(rec)
+
+    cap_records = []
+    cap_keys: dict[tuple[str, str | None], int] = {}
+    for rec in caps_t.records if caps_t else []:
+        if rec.get("_invalid"):
+            continue
+        if not _resolve(rec, caps_t, "mineral", mineral_names, "Minerals", out):
+            continue
+        rec["country"] = country(rec["country"])
+        pair = (key(rec["country"]), rec["mineral"])
+        if pair in cap_keys:
+            out.add(caps_t.title, f"a cap for {fmt_value(rec['country'])} and "
+                    f"{fmt_value(rec['mineral'] or '(every mineral)')} is already on row "
+                    f"{cap_keys[pair]}; expected one cap per country and mineral",
+                    rec["excel_row"], "country", caps_t.letters["country"], rec["country"])
+            continue
+        cap_keys[pair] = rec["excel_row"]
+        cap_records.append(rec)
+
+    project_records = []
+    only_budget = next(iter(budget_names.values())) if len(budget_names) == 1 else None
+    for rec in projects_t.records if projects_t else []:
+        if rec.get("_invalid"):
+            continue
+        ok = _resolve(rec, projects_t, "mineral", mineral_names, "Minerals", out)
+        if rec["budget"] is None:
+            if len(budget_names) > 1:
+                out.add(projects_t.title, "is blank but there are several budget lines ("
+                        + ", ".join(budget_names.values()) + "); expected the one that pays",
+                        rec["excel_row"], "budget", projects_t.letters.get("budget"))
+                ok = False
+            rec["budget"] = only_budget
+        else:
+            ok = _resolve(rec, projects_t, "budget", budget_names, "Budgets", out) and ok
+        if not ok:
+            continue
+        rec["country"] = country(rec["country"])
+        rec["fixed_cost"] = rec["fixed_cost"] or 0.0
+        project_records.append(rec)
+
+    _warnings(out, offers_t, caps_t, supplier_names, offer_records, project_records,
+              cap_records, mineral_names)
+
+    problems = sorted(out.problems, key=_reading_order)
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+
+    valid = [r for r in (minerals_t.records if minerals_t else []) if not r.get("_invalid")]
+    return SourcingData(
+        settings=settings,
+        minerals=_frame(valid, ("mineral", "demand", "max_country_share", "shortfall_penalty"),
+                        "mineral"),
+        suppliers=_frame([r for r in suppliers_t.records if not r.get("_invalid")],
+                         ("supplier", "country"), "supplier"),
+        offers=_frame(offer_records, ("supplier", "mineral", "country", "unit_cost", "capacity",
+                                      "min_order", "fixed_cost"), ["supplier", "mineral"]),
+        country_caps=_frame(cap_records, ("country", "mineral", "max_share"), None),
+        projects=_frame(project_records, ("project", "mineral", "country", "capacity",
+                                          "unit_cost", "capex", "budget", "fixed_cost"),
+                        "project"),
+        budgets=_frame([r for r in (budgets_t.records if budgets_t else [])
+                        if not r.get("_invalid")], ("budget", "amount"), "budget"),
+        source=source or raw.source,
+        warnings=problems,
+    )
+
+
+def _reading_order(problem: Problem) -> tuple:
+    """Errors before warnings, then sheets in contract order, then row and column."""
+    order = {norm(s.name): i for i, s in enumerate(schema.SHEETS)}
+    ref = problem.column_ref or ""
+    return (problem.severity != "error", order.get(norm(problem.sheet), -1), problem.row or 0,
+            len(ref), ref)
+
+
+def _warnings(out: _Collector, offers_t: _Table | None, caps_t: _Table | None,
+              supplier_names: dict[str, str], offers: list[dict], projects: list[dict],
+              caps: list[dict], mineral_names: dict[str, str]) -> None:
+    """Things that do not stop the solve but are probably not what the user meant."""
+    offering = {rec["supplier"] for rec in offers}
+    for name in supplier_names.values():
+        if name not in offering and offers_t is not None:
+            out.add("Suppliers", f"{fmt_value(name)} has no offers on the Offers sheet",
+                    severity="warning")
+    supplying = {(key(r["country"] or ""), r["mineral"]) for r in offers + projects}
+    supplying_any = {c for c, _ in supplying}
+    for rec in caps:
+        c = key(rec["country"])
+        if (rec["mineral"] is None and c not in supplying_any) or \
+                (rec["mineral"] is not None and (c, rec["mineral"]) not in supplying):
+            what = "anything" if rec["mineral"] is None else rec["mineral"]
+            out.add(caps_t.title, f"{fmt_value(rec['country'])} supplies nothing of {what}; "
+                    "this cap has no effect", rec["excel_row"], "country",
+                    caps_t.letters["country"], rec["country"], "warning")
+
+
+# --- DataFrames in -----------------------------------------------------------------------------
+def raw_from_frames(frames: dict[str, pd.DataFrame | None]) -> RawWorkbook:
+    """Lay DataFrames out as sheets with the header on row 1 (so data starts on row 2)."""
+    sheets: dict[str, RawSheet] = {}
+    for name, frame in frames.items():
+        if frame is None:
+            continue
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+        frame = frame.reset_index() if _has_named_index(frame) else frame
+        grid: list[list[object]] = [[str(c) for c in frame.columns]]
+        for row in frame.itertuples(index=False, name=None):
+            grid.append([None if _isna(v) else _plain(v) for v in row])
+        sheets[name] = RawSheet(name, grid)
+    return RawWorkbook(sheets, list(sheets), "<DataFrames>")
+
+
+def _has_named_index(frame: pd.DataFrame) -> bool:
+    return any(n is not None for n in frame.index.names)
+
+
+def _isna(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: object) -> object:
+    """numpy scalars to Python scalars so the parsers see ordinary types."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, (str, bytes)) else value

@@ -1,0 +1,212 @@
+"""Workbook writing: tables in, an .xlsx file out, atomically and with text kept as text.
+
+Every workbook this package writes (results, the bundled example, the template) goes through
+:func:`save_workbook`, so the safety rules live in one place:
+
+- a string is always stored as a string, never as a formula (openpyxl would store ``"=..."``
+  as a formula); strings starting with ``= + - @`` also get Excel's quote prefix so that
+  editing the cell does not turn them into one;
+- the file is written to a temporary file beside the target and renamed over it, so an
+  interrupted run leaves the old file or the new one, never half of one;
+- an input workbook is never the target.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .errors import OutputError
+
+MONEY = "#,##0.00"
+QUANTITY = "#,##0.00"
+SHARE = "0.0%"
+_FORMULA_START = ("=", "+", "-", "@")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+
+# Number format by column name, shared by every sheet of every workbook.
+COLUMN_FORMATS: dict[str, str] = {
+    **{c: SHARE for c in ("share", "cap", "max_share", "max_country_share",
+                          "top_country_share", "mip_gap")},
+    **{c: MONEY for c in ("unit_cost", "cost", "fixed_cost", "capex", "amount", "used", "left",
+                          "average_unit_cost", "shortfall_penalty", "total_cost",
+                          "purchase_cost", "investment_cost", "shortfall_cost", "best_bound")},
+    **{c: QUANTITY for c in ("quantity", "demand", "supplied", "shortfall", "capacity",
+                             "min_order")},
+    "hhi": "0.000",
+    "solve_seconds": "0.00",
+}
+
+
+@dataclass
+class SheetOut:
+    """One sheet to write: a table, plus optional notes above it and a hook for extras."""
+
+    name: str
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)  # per-column overrides
+    row_formats: list[str | None] | None = None  # per-row format of the last column
+    decorate: Callable | None = None  # called with (worksheet, header_row) for extras
+
+
+def set_text(cell, value: str) -> None:
+    """Store ``value`` in ``cell`` as text, whatever it starts with."""
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+
+
+def _cell_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, str):
+        return item()
+    return value
+
+
+def fill_sheet(ws, sheet: SheetOut) -> int:
+    """Write notes, a bold frozen header and the rows; return the header's row number."""
+    for i, note in enumerate(sheet.notes, start=1):
+        set_text(ws.cell(row=i, column=1), note)
+        ws.cell(row=i, column=1).font = Font(italic=True)
+    header_row = len(sheet.notes) + (1 if sheet.notes else 0) + 1
+    columns = [str(c) for c in sheet.table.columns]
+    widths = [len(c) for c in columns]
+    for j, name in enumerate(columns, start=1):
+        cell = ws.cell(row=header_row, column=j)
+        set_text(cell, name)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+    formats = [sheet.formats.get(c, COLUMN_FORMATS.get(c)) for c in columns]
+    for i, row in enumerate(sheet.table.itertuples(index=False, name=None)):
+        r = header_row + 1 + i
+        for j, raw in enumerate(row):
+            value = _cell_value(raw)
+            cell = ws.cell(row=r, column=j + 1)
+            if isinstance(value, str):
+                set_text(cell, value)
+                widths[j] = max(widths[j], len(value))
+                continue
+            cell.value = value
+            fmt = formats[j]
+            if sheet.row_formats is not None and j == len(row) - 1:
+                fmt = sheet.row_formats[i] or fmt
+            if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = fmt
+            if value is not None:
+                widths[j] = max(widths[j], min(len(f"{value:,.2f}") if isinstance(
+                    value, float) else len(str(value)), 30))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    if sheet.decorate is not None:
+        sheet.decorate(ws, header_row)
+    return header_row
+
+
+def check_target(target: Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse to write over an input, into a file open in Excel, or where we cannot write."""
+    resolved = target.resolve()
+    for source in inputs:
+        source = Path(source)
+        if source.exists() and (source.resolve() == resolved or (
+                target.exists() and os.path.samefile(source, target))):
+            raise OutputError(f"refusing to write the results over the input workbook {source}; "
+                              "choose another output path with -o")
+    lock = target.with_name("~$" + target.name)
+    if lock.exists():
+        raise OutputError(f"{target} seems to be open in Excel (lock file {lock.name} beside it);"
+                          " close it, or choose another output path")
+    if target.exists() and target.is_dir():
+        raise OutputError(f"{target} is a folder; give a file name ending in .xlsx")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputError(f"{target} is not writable")
+
+
+def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Save ``wb`` to ``target`` atomically (temporary file + rename); return the path."""
+    target = Path(target)
+    check_target(target, inputs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=".xlsx", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target.parent}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def new_workbook(sheets: list[SheetOut]) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        fill_sheet(wb.create_sheet(sheet.name), sheet)
+    return wb
+
+
+def results_sheets(result) -> list[SheetOut]:
+    """The sheets of output contract v1 for a :class:`optimizer.SolveResult`."""
+    from .schema import OUTPUT_SHEETS
+
+    summary = result.summary()
+    item_formats = [COLUMN_FORMATS.get(item) for item in summary]
+    sheets = [SheetOut("Summary", pd.DataFrame({"item": list(summary),
+                                                "value": list(summary.values())}),
+                       row_formats=item_formats)]
+    tables = {"Minerals": result.minerals, "Allocations": result.allocations,
+              "CountryShares": result.country_shares, "Investments": result.investments,
+              "Budgets": result.budgets, "Checks": result.checks}
+    for name, table in tables.items():
+        if table.empty and list(table.columns) != list(OUTPUT_SHEETS[name]):
+            table = pd.DataFrame(columns=list(OUTPUT_SHEETS[name]))
+        sheets.append(SheetOut(name, table))
+    return sheets
+
+
+def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Write a :class:`optimizer.SolveResult` as a results workbook (output contract v1).
+
+    ``inputs`` lists workbooks that must never be overwritten (the input's own path is always
+    refused, also when ``result.input_file`` names it). The file is written atomically.
+    Raises :class:`optimizer.OutputError` when the target cannot be written.
+    """
+    inputs = [*inputs, *([result.input_file] if result.input_file else [])]
+    return save_workbook(new_workbook(results_sheets(result)), path, inputs)
+
+
+def write_input_workbook(frames: dict[str, pd.DataFrame], path: str | Path,
+                         extra: list[SheetOut] = ()) -> Path:
+    """Write input tables (keyed by sheet name, columns as in the contract) as a workbook.
+
+    Used for the bundled example and by tests; sheets are written in contract order.
+    """
+    from .schema import SHEETS
+
+    sheets = [SheetOut(spec.name, frames[spec.name]) for spec in SHEETS
+              if frames.get(spec.name) is not None]
+    return save_workbook(new_workbook([*sheets, *extra]), path)

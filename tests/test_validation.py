@@ -1,0 +1,193 @@
+"""Validation: every mistake is reported with sheet, Excel row, column, value and expectation."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from optimizer import InputError, read_workbook
+
+
+def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx"):
+    """Write sheets given as rows of cells (row 1 first) with openpyxl, exactly as given."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+GOOD = {
+    "Minerals": [["mineral", "demand"], ["gallium", 100]],
+    "Suppliers": [["supplier", "country"], ["CN-A", "China"], ["JP-B", "Japan"]],
+    "Offers": [["supplier", "mineral", "unit_cost", "capacity"],
+               ["CN-A", "gallium", 10, 200], ["JP-B", "gallium", 15, 80]],
+}
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        read_workbook(path)
+    return [str(p) for p in info.value.errors]
+
+
+def test_valid_workbook_reads(tmp_path):
+    data = read_workbook(workbook(tmp_path, GOOD))
+    assert list(data.minerals.index) == ["gallium"]
+    assert data.offers.loc[("CN-A", "gallium"), "country"] == "China"
+
+
+def test_text_in_a_number_column_is_located(tmp_path):
+    sheets = {**GOOD, "Offers": [*GOOD["Offers"][:2], ["JP-B", "gallium", 15, "abc"]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'Offers!D3 (capacity): "abc" is not a number; expected a number >= 0']
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    sheets = {
+        "Minerals": [["mineral", "demand"], ["gallium", -5], ["gallium", 3]],
+        "Suppliers": [["supplier", "country"], ["CN-A", "China"]],
+        "Offers": [["supplier", "mineral", "unit_cost", "capacity", "min_order"],
+                   ["CN-B", "gallium", 10, 200, None], ["CN-A", "gallium", "", 80, 90]],
+    }
+    found = problems(workbook(tmp_path, sheets))
+    assert found == [
+        "Minerals!B2 (demand): -5 is negative; expected a number >= 0",
+        'Minerals!A3 (mineral): "gallium" is listed twice (first on row 2); '
+        "expected each mineral once",
+        'Offers!A2 (supplier): "CN-B" is not on the Suppliers sheet (did you mean "CN-A"?)',
+        "Offers!C3 (unit_cost): is blank; expected a number >= 0",
+    ]
+
+
+def test_missing_sheet_suggests_the_closest_name(tmp_path):
+    sheets = {"Minerals": GOOD["Minerals"], "Suppliers": GOOD["Suppliers"],
+              "Offer": GOOD["Offers"]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Offers: required sheet is missing (did you mean 'Offer'?)"]
+
+
+def test_missing_column_suggests_the_closest_header(tmp_path):
+    sheets = {**GOOD, "Offers": [["supplier", "mineral", "unit cost", "capacty"],
+                                 ["CN-A", "gallium", 10, 200]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Offers!1: required column 'capacity' is missing from the header on row 1 "
+        "(did you mean 'capacty'?)"]
+
+
+def test_whole_percent_share_suggests_a_fraction(tmp_path):
+    sheets = {**GOOD, "Settings": [["setting", "value"], ["max_country_share", 50]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Settings!B2 (value): 50 looks like a whole percent; a share is a fraction 0-1: "
+        "write 0.5 (or 50%)"]
+
+
+def test_unknown_setting_suggests_the_closest(tmp_path):
+    sheets = {**GOOD, "Settings": [["setting", "value"], ["max_country_shar", 0.5]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Settings!A2 (setting): \"max_country_shar\" is not a known setting "
+        "(did you mean 'max_country_share'?)"]
+
+
+def test_min_order_above_capacity(tmp_path):
+    sheets = {**GOOD, "Offers": [["supplier", "mineral", "unit_cost", "capacity", "min_order"],
+                                 ["CN-A", "gallium", 10, 200, 300]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Offers!E2 (min_order): 300 is above the capacity 200; expected a min_order <= capacity"]
+
+
+def test_duplicate_offer(tmp_path):
+    sheets = {**GOOD, "Offers": [*GOOD["Offers"], ["cn-a", "Gallium", 11, 5]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'Offers!B4 (mineral): "CN-A" already offers "gallium" on row 2; expected one offer per '
+        "supplier and mineral"]
+
+
+def test_cap_for_unknown_mineral_is_an_error(tmp_path):
+    sheets = {**GOOD, "CountryCaps": [["country", "mineral", "max_share"],
+                                      ["China", "galium", 0.5]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'CountryCaps!B2 (mineral): "galium" is not on the Minerals sheet (did you mean '
+        '"gallium"?)']
+
+
+def test_project_on_unknown_budget_is_an_error(tmp_path):
+    sheets = {**GOOD,
+              "Projects": [["project", "mineral", "country", "capacity", "unit_cost", "capex",
+                            "budget"], ["P", "gallium", "USA", 10, 5, 100, "DPA III"]],
+              "Budgets": [["budget", "amount"], ["DPA", 1000], ["DOE", 50]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'Projects!G2 (budget): "DPA III" is not on the Budgets sheet (did you mean "DPA"?)']
+
+
+def test_blank_budget_with_several_lines_is_an_error(tmp_path):
+    sheets = {**GOOD,
+              "Projects": [["project", "mineral", "country", "capacity", "unit_cost", "capex"],
+                           ["P", "gallium", "USA", 10, 5, 100]],
+              "Budgets": [["budget", "amount"], ["DPA", 1000], ["DOE", 50]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Projects!2 (budget): is blank but there are several budget lines (DPA, DOE); "
+        "expected the one that pays"]
+
+
+def test_blank_budget_uses_the_only_line(tmp_path):
+    sheets = {**GOOD,
+              "Projects": [["project", "mineral", "country", "capacity", "unit_cost", "capex"],
+                           ["P", "gallium", "USA", 10, 5, 100]],
+              "Budgets": [["budget", "amount"], ["DPA", 1000]]}
+    assert read_workbook(workbook(tmp_path, sheets)).projects.at["P", "budget"] == "DPA"
+
+
+def test_shortfall_without_penalty_is_an_error(tmp_path):
+    sheets = {**GOOD, "Settings": [["setting", "value"], ["allow_shortfall", "TRUE"]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Minerals!2 (shortfall_penalty): is blank, but allow_shortfall is TRUE and Settings has "
+        "no shortfall_penalty; expected the cost per unit of unmet demand"]
+
+
+def test_names_and_headers_match_case_insensitively_and_trimmed(tmp_path):
+    sheets = {
+        " minerals ": [[" Mineral ", "DEMAND"], [" gallium ", " 1,200 "]],
+        "SUPPLIERS": [["Supplier", "Country"], ["CN-A", "China"]],
+        "offers": [["supplier", "mineral", "unit_cost", "capacity"],
+                   ["cn-a", "Gallium", "10", 2000]],
+    }
+    data = read_workbook(workbook(tmp_path, sheets))
+    assert data.minerals.at["gallium", "demand"] == 1200
+    assert list(data.offers.index) == [("CN-A", "gallium")]
+
+
+def test_title_rows_above_the_header_and_blank_rows_are_skipped(tmp_path):
+    sheets = {**GOOD, "Offers": [["Supplier offers, Q3 quotes"], [], ["supplier", "mineral",
+                                 "unit_cost", "capacity", "notes"], [],
+                                 ["CN-A", "gallium", 10, 200, "call back"], [None] * 4,
+                                 ["JP-B", "gallium", 15, 80]]}
+    data = read_workbook(workbook(tmp_path, sheets))
+    assert data.offers["excel_row"].tolist() == [5, 7]
+
+
+def test_percent_text_and_percent_cells_mean_the_same(tmp_path):
+    sheets = {**GOOD, "CountryCaps": [["country", "mineral", "max_share"],
+                                      ["China", "gallium", "60%"], ["Japan", None, 0.6]]}
+    data = read_workbook(workbook(tmp_path, sheets))
+    assert data.cap("China", "gallium") == pytest.approx(0.6)
+    assert data.cap("Japan", "gallium") == pytest.approx(0.6)
+
+
+def test_offer_of_a_mineral_nobody_demands_is_a_warning(tmp_path):
+    sheets = {**GOOD, "Offers": [*GOOD["Offers"], ["CN-A", "cobalt", 30, 50]]}
+    data = read_workbook(workbook(tmp_path, sheets))
+    assert [str(w) for w in data.warnings] == [
+        'Offers!B4 (mineral): "cobalt" is not on the Minerals sheet; this row is ignored']
+    assert len(data.offers) == 2
+
+
+def test_formula_without_saved_value_is_an_error(tmp_path):
+    sheets = {**GOOD, "Offers": [*GOOD["Offers"][:2], ["JP-B", "gallium", 15, "=40*2"]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        "Offers!D3 (capacity): formula has no saved value (the workbook was saved by a program "
+        "that does not calculate); open and save it once in a spreadsheet program"]
