@@ -29,6 +29,7 @@ class Column:
     unit: str = ""
     description: str = ""
     refers_to: str | None = None  # sheet whose key this column must name
+    allow_blank: bool = False  # a required header whose cells may still be blank
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ SHEETS: tuple[Sheet, ...] = (
         "Settings", False, "Model-wide settings, one per row.",
         (
             Column("setting", "name", True, "", "Name of the setting (see the list below)."),
-            Column("value", "text", True, "", "Its value."),
+            Column("value", "text", True, "", "Its value; blank keeps the default.",
+                   allow_blank=True),
         ),
         key=("setting",),
     ),

@@ -252,7 +252,7 @@ def _parse_sheet(raw: RawSheet, spec: schema.Sheet, out: _Collector) -> _Table |
                         column_letter(j), value)
                 ok = False
             elif parsed is MISSING:
-                if col.required:
+                if col.required and not col.allow_blank:
                     out.add(raw.title, f"is blank; expected {_EXPECTED[col.kind]}", excel_row,
                             col.name, column_letter(j))
                     ok = False
@@ -438,9 +438,9 @@ def validate(raw: RawWorkbook, source: str | None = None,
     offer_records = []
     offer_keys: dict[tuple[str, str], int] = {}
     for rec in offers_t.records if offers_t else []:
-        if rec.get("_invalid"):
-            continue
-        if not _resolve(rec, offers_t, "supplier", supplier_names, "Suppliers", out):
+        # References are checked even on rows with other errors, so all show up at once.
+        ok = _resolve(rec, offers_t, "supplier", supplier_names, "Suppliers", out)
+        if rec.get("_invalid") or not ok:
             continue
         if not _resolve(rec, offers_t, "mineral", mineral_names, "Minerals", out, "warning"):
             continue
@@ -465,9 +465,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
     cap_records = []
     cap_keys: dict[tuple[str, str | None], int] = {}
     for rec in caps_t.records if caps_t else []:
-        if rec.get("_invalid"):
-            continue
-        if not _resolve(rec, caps_t, "mineral", mineral_names, "Minerals", out):
+        ok = _resolve(rec, caps_t, "mineral", mineral_names, "Minerals", out)
+        if rec.get("_invalid") or not ok:
             continue
         rec["country"] = country(rec["country"])
         pair = (key(rec["country"]), rec["mineral"])
@@ -483,8 +482,6 @@ def validate(raw: RawWorkbook, source: str | None = None,
     project_records = []
     only_budget = next(iter(budget_names.values())) if len(budget_names) == 1 else None
     for rec in projects_t.records if projects_t else []:
-        if rec.get("_invalid"):
-            continue
         ok = _resolve(rec, projects_t, "mineral", mineral_names, "Minerals", out)
         if rec["budget"] is None:
             if len(budget_names) > 1:
@@ -495,14 +492,13 @@ def validate(raw: RawWorkbook, source: str | None = None,
             rec["budget"] = only_budget
         else:
             ok = _resolve(rec, projects_t, "budget", budget_names, "Budgets", out) and ok
-        if not ok:
+        if rec.get("_invalid") or not ok:
             continue
         rec["country"] = country(rec["country"])
         rec["fixed_cost"] = rec["fixed_cost"] or 0.0
         project_records.append(rec)
 
-    _warnings(out, offers_t, caps_t, supplier_names, offer_records, project_records,
-              cap_records, mineral_names)
+    _warnings(out, suppliers_t, offers_t, caps_t, offer_records, project_records, cap_records)
 
     problems = sorted(out.problems, key=_reading_order)
     if any(p.severity == "error" for p in problems):
@@ -536,15 +532,17 @@ def _reading_order(problem: Problem) -> tuple:
             len(ref), ref)
 
 
-def _warnings(out: _Collector, offers_t: _Table | None, caps_t: _Table | None,
-              supplier_names: dict[str, str], offers: list[dict], projects: list[dict],
-              caps: list[dict], mineral_names: dict[str, str]) -> None:
+def _warnings(out: _Collector, suppliers_t: _Table | None, offers_t: _Table | None,
+              caps_t: _Table | None, offers: list[dict], projects: list[dict],
+              caps: list[dict]) -> None:
     """Things that do not stop the solve but are probably not what the user meant."""
     offering = {rec["supplier"] for rec in offers}
-    for name in supplier_names.values():
-        if name not in offering and offers_t is not None:
-            out.add("Suppliers", f"{fmt_value(name)} has no offers on the Offers sheet",
-                    severity="warning")
+    for rec in suppliers_t.records if suppliers_t and offers_t else []:
+        name = rec.get("supplier")
+        if isinstance(name, str) and not rec.get("_invalid") and name not in offering:
+            out.add(suppliers_t.title, f"{fmt_value(name)} has no valid offer on the Offers "
+                    "sheet", rec["excel_row"], "supplier", suppliers_t.letters["supplier"], name,
+                    "warning")
     supplying = {(key(r["country"] or ""), r["mineral"]) for r in offers + projects}
     supplying_any = {c for c, _ in supplying}
     for rec in caps:

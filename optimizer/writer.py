@@ -140,6 +140,14 @@ def check_target(target: Path, inputs: Iterable[str | Path] = ()) -> None:
         raise OutputError(f"{target} is not writable")
 
 
+def _file_mode(target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """Save ``wb`` to ``target`` atomically (temporary file + rename); return the path."""
     target = Path(target)
@@ -152,6 +160,7 @@ def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path]
     os.close(fd)
     try:
         wb.save(tmp)
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -198,15 +207,3 @@ def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -
     inputs = [*inputs, *([result.input_file] if result.input_file else [])]
     return save_workbook(new_workbook(results_sheets(result)), path, inputs)
 
-
-def write_input_workbook(frames: dict[str, pd.DataFrame], path: str | Path,
-                         extra: list[SheetOut] = ()) -> Path:
-    """Write input tables (keyed by sheet name, columns as in the contract) as a workbook.
-
-    Used for the bundled example and by tests; sheets are written in contract order.
-    """
-    from .schema import SHEETS
-
-    sheets = [SheetOut(spec.name, frames[spec.name]) for spec in SHEETS
-              if frames.get(spec.name) is not None]
-    return save_workbook(new_workbook([*sheets, *extra]), path)

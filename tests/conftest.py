@@ -51,7 +51,7 @@ def to_sheets(d: dict) -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def tiny_workbook(tmp_path):
     """A small valid workbook on disk (the gallium instance with a 60 % cap)."""
-    from optimizer.writer import write_input_workbook
+    from optimizer.template import write_input_workbook
 
     f = frames(
         minerals=[{"mineral": "gallium", "demand": 100}],

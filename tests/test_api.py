@@ -1,0 +1,91 @@
+"""The Python API: DataFrames in, typed result out, same answer as the workbook path."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import optimizer
+from optimizer import InputError, SourcingData, read_workbook, solve
+
+
+def test_public_api_is_importable():
+    for name in ("read_workbook", "solve", "write_results", "SourcingData", "SolveResult",
+                 "InputError"):
+        assert hasattr(optimizer, name)
+
+
+def test_build_from_dataframes_and_solve():
+    d = SourcingData.from_frames(
+        minerals=pd.DataFrame({"mineral": ["gallium"], "demand": [100.0]}),
+        suppliers=pd.DataFrame({"supplier": ["CN-A", "JP-B"], "country": ["China", "Japan"]}),
+        offers=pd.DataFrame({"supplier": ["CN-A", "JP-B"], "mineral": ["gallium"] * 2,
+                             "unit_cost": [10, 15], "capacity": [200, 80]}),
+        settings={"max_country_share": "60%"},
+    )
+    r = solve(d)
+    assert (r.status, r.total_cost) == ("optimal", pytest.approx(1200))
+    assert r.summary()["total_cost"] == r.total_cost
+    assert list(r.allocations.columns) == ["supplier", "country", "mineral", "quantity",
+                                           "unit_cost", "cost", "share"]
+
+
+def test_dataframe_problems_are_located_like_sheet_rows():
+    """Row 2 is the first data row, as if the frame were a sheet with its header on row 1."""
+    with pytest.raises(InputError) as info:
+        SourcingData.from_frames(
+            minerals=pd.DataFrame({"mineral": ["gallium"], "demand": [100]}),
+            suppliers=pd.DataFrame({"supplier": ["A"], "country": ["China"]}),
+            offers=pd.DataFrame({"supplier": ["A", "A"], "mineral": ["gallium", "cobalt"],
+                                 "unit_cost": [1, None], "capacity": [-3, 5]}),
+        )
+    assert [str(p) for p in info.value.errors] == [
+        "Offers!D2 (capacity): -3 is negative; expected a number >= 0",
+        "Offers!C3 (unit_cost): is blank; expected a number >= 0",
+    ]
+
+
+def test_dataframes_and_workbook_give_the_same_plan(tiny_workbook):
+    from_file = solve(read_workbook(tiny_workbook))
+    frames = {name: pd.read_excel(tiny_workbook, sheet_name=name, engine="openpyxl")
+              for name in ("Minerals", "Suppliers", "Offers", "Settings")}
+    from_frames = solve(SourcingData.from_frames(
+        minerals=frames["Minerals"], suppliers=frames["Suppliers"], offers=frames["Offers"],
+        settings=frames["Settings"]))
+    assert from_frames.total_cost == pytest.approx(from_file.total_cost)
+    pd.testing.assert_frame_equal(from_frames.allocations, from_file.allocations)
+
+
+def solver_options(monkeypatch, d, **kwargs) -> dict:
+    """The options handed to HiGHS by one solve."""
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    seen = {}
+    original = Highs.solve
+
+    def spy(self, model, **options):
+        seen.update(options)
+        return original(self, model, **options)
+
+    monkeypatch.setattr(Highs, "solve", spy)
+    solve(d, **kwargs)
+    return seen
+
+
+def test_settings_time_limit_and_gap_reach_the_solver(monkeypatch, tiny_workbook):
+    d = read_workbook(tiny_workbook).with_settings(time_limit_s=42.0, mip_gap=0.02)
+    seen = solver_options(monkeypatch, d)
+    assert (seen["time_limit"], seen["rel_gap"]) == (42.0, 0.02)
+
+
+def test_call_arguments_override_settings(monkeypatch, tiny_workbook):
+    d = read_workbook(tiny_workbook).with_settings(time_limit_s=42.0, mip_gap=0.02)
+    seen = solver_options(monkeypatch, d, time_limit=5, mip_gap=0.001)
+    assert (seen["time_limit"], seen["rel_gap"]) == (5.0, 0.001)
+
+
+def test_with_settings_returns_a_changed_copy(tiny_workbook):
+    d = read_workbook(tiny_workbook)
+    looser = d.with_settings(max_country_share=1.0)
+    assert d.settings.max_country_share == 0.6
+    assert solve(looser).total_cost == pytest.approx(1000)

@@ -1,0 +1,78 @@
+"""The independent check catches a plan that breaks a rule, without looking at the model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from optimizer import solve
+from optimizer.checks import Plan, check_plan, plan_cost
+
+from .conftest import data, gallium_two_suppliers
+from .test_model_rules import project_instance
+
+
+def failed(d, plan, objective) -> dict[str, str]:
+    return {c.check: c.detail for c in check_plan(d, plan, objective) if c.status == "fail"}
+
+
+def optimal_plan(d):
+    r = solve(d)
+    return r.plan, r.total_cost
+
+
+def test_an_optimal_plan_passes_every_check():
+    d = gallium_two_suppliers(max_country_share=0.6)
+    plan, cost = optimal_plan(d)
+    assert failed(d, plan, cost) == {}
+
+
+def test_a_share_above_the_cap_fails():
+    """All 100 from China under a 60 % cap: the country-cap check must fail."""
+    d = gallium_two_suppliers(max_country_share=0.6)
+    plan = Plan(buy={("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0},
+                used={}, make={}, funded={}, short={})
+    assert "country cap" in failed(d, plan, 1000.0)
+
+
+def test_unmet_demand_fails():
+    d = gallium_two_suppliers()
+    plan = Plan(buy={("CN-A", "gallium"): 90.0, ("JP-B", "gallium"): 0.0},
+                used={}, make={}, funded={}, short={})
+    assert set(failed(d, plan, 900.0)) == {"demand met"}
+
+
+def test_buying_above_capacity_fails():
+    d = gallium_two_suppliers()
+    plan = Plan(buy={("CN-A", "gallium"): 10.0, ("JP-B", "gallium"): 90.0},
+                used={}, make={}, funded={}, short={})
+    assert "offer capacity" in failed(d, plan, 1450.0)
+
+
+def test_a_wrong_objective_fails_the_cost_check():
+    d = gallium_two_suppliers(max_country_share=0.6)
+    plan, cost = optimal_plan(d)
+    assert set(failed(d, plan, cost * (1 + 1e-5))) == {"total cost"}
+
+
+def test_funding_over_budget_fails():
+    d = data(**project_instance(1500))
+    plan, _ = optimal_plan(d)
+    both = replace(plan, funded={"P-US": True, "P-JP": True})
+    assert "budget" in failed(d, both, plan_cost(d, both).total_cost)
+
+
+def test_a_project_supplying_without_funding_fails():
+    d = data(**project_instance(1500))
+    plan, _ = optimal_plan(d)
+    unfunded = replace(plan, funded={"P-US": False, "P-JP": False})
+    assert "project capacity" in failed(d, unfunded, plan_cost(d, unfunded).total_cost)
+
+
+def test_recomputed_cost_matches_hand_arithmetic():
+    """P-US funded: 60 * 5 + 40 * 20 purchase = 1100; capex 1000 / 10 years = 100."""
+    d = data(**project_instance(1500))
+    plan, _ = optimal_plan(d)
+    cost = plan_cost(d, plan)
+    assert (cost.purchase_cost, cost.investment_cost) == pytest.approx((1100, 100))
