@@ -1,0 +1,159 @@
+"""The ``sourcing`` command: a thin click layer over the Python API.
+
+Exit codes: 0 a plan was found (or the workbook is valid); 1 the workbook has errors (every
+problem listed on stderr); 2 usage error, including an output path that cannot be used;
+3 no feasible plan; 4 the solver or the independent check failed (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import example as bundled
+from .reader import read_workbook
+from .solve import solve as solve_data
+from .template import write_template
+from .writer import check_target, write_results
+from .errors import CheckError, InputError, OutputError, SolverError
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _report_input_error(exc: InputError) -> None:
+    errors = exc.errors
+    click.echo(f"Error: the workbook has {len(errors)} problem{'s' if len(errors) != 1 else ''}:",
+               err=True)
+    for problem in errors:
+        click.echo(f"  {problem}", err=True)
+    _report_warnings([p for p in exc.problems if p.severity == "warning"], going_on=False)
+    sys.exit(EXIT_INPUT)
+
+
+def _report_warnings(warnings, going_on: bool = True) -> None:
+    if warnings:
+        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+                   + (" (the solve goes on):" if going_on else ":"), err=True)
+        for problem in warnings:
+            click.echo(f"  {problem}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="critical-minerals-sourcing")
+def main() -> None:
+    """Plan resilient sourcing portfolios for critical minerals from Excel workbooks."""
+
+
+@main.command()
+@click.argument("workbook", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Results workbook [default: outputs/<input name>-plan.xlsx].")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Solver time limit; overrides Settings.time_limit_s.")
+@click.option("--mip-gap", type=click.FloatRange(min=0, max=1), metavar="GAP",
+              help="Relative optimality gap (e.g. 0.001); overrides Settings.mip_gap.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the Summary items as one JSON object on stdout, and nothing else.")
+def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
+          mip_gap: float | None, as_json: bool) -> None:
+    """Solve WORKBOOK (default: the bundled example) and write the results workbook."""
+    try:
+        data = read_workbook(workbook) if workbook else bundled.example_data()
+    except InputError as exc:
+        _report_input_error(exc)
+    _report_warnings(data.warnings)
+    name = workbook.stem if workbook else "critical_minerals"
+    target = output or Path("outputs") / f"{name}-plan.xlsx"
+    try:
+        check_target(target, [workbook] if workbook else [])
+        result = solve_data(data, time_limit=time_limit, mip_gap=mip_gap)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (SolverError, CheckError) as exc:
+        _fail(f"{exc} (this is a bug; please report it with the workbook)", EXIT_INTERNAL)
+    if not result.has_plan:
+        if as_json:
+            click.echo(json.dumps(_jsonable(result.summary())))
+        _fail(f"no feasible plan: {result.message}", EXIT_INFEASIBLE)
+    try:
+        written = write_results(result, target, [workbook] if workbook else [])
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(_jsonable(result.summary())))
+        return
+    click.echo(_table(result))
+    click.echo(f"\n{result.message}: total cost {result.total_cost:,.2f} "
+               f"{data.settings.currency}/year")
+    click.echo(f"Results written to {written}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def example(path: Path) -> None:
+    """Write the bundled example workbook to PATH, to open and edit."""
+    try:
+        written = bundled.write_example(path)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    click.echo(f"Example workbook written to {written}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def template(path: Path) -> None:
+    """Write a blank, self-explaining input workbook to PATH."""
+    try:
+        written = write_template(path)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    click.echo(f"Template workbook written to {written}")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+def validate(workbook: Path) -> None:
+    """Check WORKBOOK against the input contract without solving."""
+    try:
+        data = read_workbook(workbook)
+    except InputError as exc:
+        _report_input_error(exc)
+    _report_warnings(data.warnings)
+    click.echo(f"{workbook}: no problems found ({len(data.minerals)} minerals, "
+               f"{len(data.suppliers)} suppliers, {len(data.offers)} offers, "
+               f"{len(data.projects)} projects)")
+
+
+def _table(result) -> str:
+    """A short per-mineral table for the terminal."""
+    rows = [("mineral", "demand", "supplied", "shortfall", "top country", "share", "cost")]
+    for r in result.minerals.itertuples(index=False):
+        rows.append((r.mineral, f"{r.demand:,.1f}", f"{r.supplied:,.1f}", f"{r.shortfall:,.1f}",
+                     r.top_country or "-",
+                     "-" if r.top_country_share is None else f"{r.top_country_share:.0%}",
+                     f"{r.cost:,.0f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for k, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) if i in (0, 4) else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _jsonable(summary: dict[str, object]) -> dict[str, object]:
+    return {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, (int, float, bool, str))
+                else v) for k, v in summary.items()}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,158 @@
+"""The ``sourcing`` command, driven through click's CliRunner: every command and exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import main
+from optimizer.schema import SUMMARY_ITEMS
+from optimizer.template import write_input_workbook
+
+from .conftest import frames, to_sheets
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def infeasible_workbook(tmp_path) -> Path:
+    """China alone can supply, but may supply at most 50 %."""
+    f = frames(minerals=[{"mineral": "gallium", "demand": 100}],
+               suppliers=[{"supplier": "CN-A", "country": "China"}],
+               offers=[{"supplier": "CN-A", "mineral": "gallium", "unit_cost": 10,
+                        "capacity": 500}],
+               settings={"max_country_share": 0.5})
+    return write_input_workbook(to_sheets(f), tmp_path / "infeasible.xlsx")
+
+
+def broken_workbook(tmp_path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Minerals"
+    ws.append(["mineral", "demand"])
+    ws.append(["gallium", "lots"])
+    ws = wb.create_sheet("Suppliers")
+    ws.append(["supplier", "country"])
+    ws.append(["A", "China"])
+    ws = wb.create_sheet("Offers")
+    ws.append(["supplier", "mineral", "unit_cost", "capacity"])
+    ws.append(["B", "gallium", 10, -1])
+    path = tmp_path / "broken.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_solve_without_a_workbook_solves_the_bundled_example(run, tmp_path):
+    result = run("solve")
+    assert result.exit_code == 0, result.output
+    assert "rare earth oxide" in result.stdout
+    assert "Results written to outputs/critical_minerals-plan.xlsx" in result.stdout
+    assert (tmp_path / "outputs" / "critical_minerals-plan.xlsx").exists()
+
+
+def test_solve_writes_next_to_the_input_name_by_default(run, tiny_workbook, tmp_path):
+    result = run("solve", tiny_workbook)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outputs" / "plan-plan.xlsx").exists()
+
+
+def test_solve_json_prints_only_the_summary_object(run, tiny_workbook, tmp_path):
+    result = run("solve", tiny_workbook, "--json", "-o", tmp_path / "x.xlsx")
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert list(summary) == list(SUMMARY_ITEMS)
+    assert summary["total_cost"] == pytest.approx(1200)
+    assert isinstance(summary["solve_seconds"], float)
+
+
+def test_solve_options_reach_the_solver(run, tiny_workbook, tmp_path):
+    result = run("solve", tiny_workbook, "--time-limit", "5", "--mip-gap", "0.01",
+                 "-o", tmp_path / "custom.xlsx")
+    assert result.exit_code == 0
+    assert (tmp_path / "custom.xlsx").exists()
+
+
+def test_broken_workbook_exits_1_listing_every_problem(run, tmp_path):
+    result = run("solve", broken_workbook(tmp_path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: the workbook has 3 problems:",
+        '  Minerals!B2 (demand): "lots" is not a number; expected a number >= 0',
+        '  Offers!A2 (supplier): "B" is not on the Suppliers sheet',
+        "  Offers!D2 (capacity): -1 is negative; expected a number >= 0",
+        "1 warning:",
+        '  Suppliers!A2 (supplier): "A" has no valid offer on the Offers sheet',
+    ]
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_infeasible_workbook_exits_3(run, tmp_path):
+    result = run("solve", infeasible_workbook(tmp_path))
+    assert result.exit_code == 3
+    assert "no feasible plan" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(run):
+    assert run("solve", "--frobnicate").exit_code == 2
+
+
+def test_output_over_the_input_is_refused_with_exit_2(run, tiny_workbook):
+    before = tiny_workbook.read_bytes()
+    result = run("solve", tiny_workbook, "-o", tiny_workbook)
+    assert result.exit_code == 2
+    assert "over the input workbook" in result.stderr
+    assert tiny_workbook.read_bytes() == before
+
+
+def test_not_an_xlsx_file_gets_one_sentence(run, tmp_path):
+    csv = tmp_path / "offers.xlsx"
+    csv.write_text("supplier,mineral\nA,gallium\n")
+    result = run("solve", csv)
+    assert result.exit_code == 1
+    assert "is not an Excel workbook (.xlsx)" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_example_writes_the_bundled_workbook(run, tmp_path):
+    result = run("example", tmp_path / "mine.xlsx")
+    assert result.exit_code == 0
+    assert run("validate", tmp_path / "mine.xlsx").exit_code == 0
+
+
+def test_template_writes_a_workbook_that_solves(run, tmp_path):
+    assert run("template", tmp_path / "blank.xlsx").exit_code == 0
+    result = run("solve", tmp_path / "blank.xlsx", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["status"] == "optimal"
+
+
+def test_validate_reports_problems_with_exit_1(run, tmp_path):
+    result = run("validate", broken_workbook(tmp_path))
+    assert result.exit_code == 1
+    assert "Offers!D2 (capacity)" in result.stderr
+
+
+def test_validate_clean_workbook_exits_0(run, tiny_workbook):
+    result = run("validate", tiny_workbook)
+    assert result.exit_code == 0
+    assert "no problems found" in result.stdout
+
+
+def test_every_command_has_help(run):
+    for command in ("solve", "example", "template", "validate"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert len(result.stdout.splitlines()) > 3
