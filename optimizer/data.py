@@ -79,16 +79,49 @@ class SourcingData:
 
         Raises :class:`optimizer.InputError` listing every problem.
         """
-        from .validate import raw_from_frames, validate
-
-        frames = {
+        return cls.from_sheets({
             "Minerals": minerals, "Suppliers": suppliers, "Offers": offers,
             "CountryCaps": country_caps, "Projects": projects, "Budgets": budgets,
-        }
+            "Settings": settings,
+        })
+
+    @classmethod
+    def from_sheets(cls, frames: dict[str, pd.DataFrame | dict | None],
+                    source: str = "<DataFrames>") -> "SourcingData":
+        """Validate frames keyed by sheet name (``"Offers"``, ...), as :meth:`to_frames` gives.
+
+        ``frames["Settings"]`` may also be a dict ``{setting: value}``.
+        Raises :class:`optimizer.InputError` listing every problem.
+        """
+        from .validate import raw_from_frames, validate
+
+        settings = frames.get("Settings")
         if isinstance(settings, dict):
-            settings = pd.DataFrame({"setting": list(settings), "value": list(settings.values())})
-        frames["Settings"] = settings
-        return validate(raw_from_frames(frames), source="<DataFrames>")
+            frames = {**frames, "Settings": pd.DataFrame(
+                {"setting": list(settings), "value": list(settings.values())})}
+        return validate(raw_from_frames(frames), source=source)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The data laid out as the workbook's sheets again (contract columns, no excel_row).
+
+        ``SourcingData.from_frames(**...)`` of the result validates to the same data, which is
+        how what-if changes are applied: change the frames, validate again.
+        """
+        from . import schema
+
+        tables = {"Minerals": self.minerals, "Suppliers": self.suppliers, "Offers": self.offers,
+                  "CountryCaps": self.country_caps, "Projects": self.projects,
+                  "Budgets": self.budgets}
+        out: dict[str, pd.DataFrame] = {}
+        for sheet, table in tables.items():
+            columns = [c.name for c in schema.SHEETS_BY_NAME[sheet].columns]
+            flat = table.reset_index() if any(n is not None for n in table.index.names) \
+                else table
+            out[sheet] = flat.reindex(columns=columns).reset_index(drop=True)
+        settings = self.settings.as_dict()
+        out["Settings"] = pd.DataFrame({"setting": list(settings),
+                                        "value": list(settings.values())})
+        return out
 
     def with_settings(self, **changes: object) -> "SourcingData":
         """A copy with some settings changed (the tables are shared, not copied)."""

@@ -429,13 +429,7 @@ def example_data() -> SourcingData:
     """The bundled example, validated, as :class:`optimizer.SourcingData`."""
     from .data import SourcingData
 
-    f = example_frames()
-    data = SourcingData.from_frames(
-        minerals=f["Minerals"], suppliers=f["Suppliers"], offers=f["Offers"],
-        country_caps=f["CountryCaps"], projects=f["Projects"], budgets=f["Budgets"],
-        settings=f["Settings"])
-    data.source = example_workbook_path()
-    return data
+    return SourcingData.from_sheets(example_frames(), source=example_workbook_path())
 
 
 def write_example(path: str | Path) -> Path:

@@ -89,3 +89,15 @@ def test_with_settings_returns_a_changed_copy(tiny_workbook):
     looser = d.with_settings(max_country_share=1.0)
     assert d.settings.max_country_share == 0.6
     assert solve(looser).total_cost == pytest.approx(1000)
+
+
+def test_to_frames_round_trips_through_validation():
+    from optimizer.example import example_data
+
+    d = example_data()
+    again = SourcingData.from_sheets(d.to_frames())
+    assert again.settings == d.settings
+    for name in ("minerals", "suppliers", "offers", "country_caps", "projects", "budgets"):
+        pd.testing.assert_frame_equal(getattr(again, name).drop(columns="excel_row"),
+                                      getattr(d, name).drop(columns="excel_row"),
+                                      check_dtype=False)
