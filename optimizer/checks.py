@@ -8,7 +8,7 @@ failed check instead of a wrong plan.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -26,7 +26,10 @@ class Plan:
     used: dict[tuple[str, str], bool]  # contract held (its fixed cost is paid)
     make: dict[str, float]  # project -> quantity
     funded: dict[str, bool]
-    short: dict[str, float]  # mineral -> unmet demand
+    short: dict[tuple[str, str], float]  # (mineral, site) -> unmet demand
+    ship: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    # (supplier or project, mineral, site) -> quantity delivered there
+    qualified: dict[str, bool] = field(default_factory=dict)  # supplier fixed cost paid
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,13 @@ class CostBreakdown:
     fixed_cost: float
     investment_cost: float
     shortfall_cost: float
+    transport_cost: float = 0.0
+    tariff_cost: float = 0.0
 
     @property
     def total_cost(self) -> float:
-        return self.purchase_cost + self.fixed_cost + self.investment_cost + self.shortfall_cost
+        return (self.purchase_cost + self.fixed_cost + self.investment_cost
+                + self.shortfall_cost + self.transport_cost + self.tariff_cost)
 
 
 def _tol(reference: float) -> float:
@@ -63,11 +69,22 @@ def plan_cost(data: SourcingData, plan: Plan) -> CostBreakdown:
     projects = data.projects
     purchase += sum(projects.at[p, "unit_cost"] * q for p, q in plan.make.items())
     fixed = sum(offers.at[o, "fixed_cost"] for o, used in plan.used.items() if used)
+    fixed += sum(data.suppliers.at[s, "fixed_cost"] for s, q in plan.qualified.items() if q)
     years = data.settings.amortization_years
     investment = sum(projects.at[p, "capex"] / years + projects.at[p, "fixed_cost"]
                      for p, funded in plan.funded.items() if funded)
-    shortfall = sum((data.shortfall_penalty(mm) or 0.0) * q for mm, q in plan.short.items())
-    return CostBreakdown(float(purchase), float(fixed), float(investment), float(shortfall))
+    shortfall = sum((data.shortfall_penalty(mm) or 0.0) * q
+                    for (mm, _site), q in plan.short.items())
+    transport = tariff = 0.0
+    if data.has_sites:
+        arcs = data.arcs().set_index(["source", "mineral", "site"])
+        for arc, q in plan.ship.items():
+            if q and arc in arcs.index:
+                row = arcs.loc[arc]
+                transport += row["transport_cost"] * q
+                tariff += row["tariff_rate"] * row["unit_cost"] * q
+    return CostBreakdown(float(purchase), float(fixed), float(investment), float(shortfall),
+                         float(transport), float(tariff))
 
 
 def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
@@ -96,17 +113,22 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
     supplied = {mm: sum(by_country.get(mm, {}).values()) for mm in data.minerals.index}
 
     failures = []
-    for mm, demand in data.minerals["demand"].items():
-        got = supplied[mm] + plan.short.get(mm, 0.0)
+    arrived: dict[tuple[str, str], float] = defaultdict(float)
+    for (_source, mm, site), q in plan.ship.items():
+        arrived[(mm, site)] += q
+    site_demand = data.site_demand()
+    for (mm, site), demand in site_demand.items():
+        got = arrived[(mm, site)] + plan.short.get((mm, site), 0.0)
         if got < demand - _tol(demand):
-            failures.append(f"{mm}: supplied {got:,.6g} + shortfall < demand {demand:,.6g}")
-    record("demand met", failures, f"supplied plus shortfall >= demand for "
-                                   f"{len(data.minerals)} minerals")
+            where = f"{mm} at {site}" if data.has_sites else mm
+            failures.append(f"{where}: delivered {got:,.6g} + shortfall < demand {demand:,.6g}")
+    record("demand met", failures, f"delivered plus shortfall >= demand for "
+                                   f"{len(site_demand)} mineral-site pairs")
 
     failures = [f"{mm}: shortfall {q:,.6g} but allow_shortfall is FALSE"
-                for mm, q in plan.short.items()
+                for (mm, _site), q in plan.short.items()
                 if q > _tol(0) and not data.settings.allow_shortfall]
-    failures += [f"{mm}: negative shortfall {q:,.6g}" for mm, q in plan.short.items()
+    failures += [f"{mm}: negative shortfall {q:,.6g}" for (mm, _site), q in plan.short.items()
                  if q < -_tol(0)]
     record("shortfall allowed", failures, "shortfall only where allowed")
 
@@ -142,6 +164,38 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
         if q > cap * total + _tol(total):
             failures.append(f"{mm} from {country}: {q / total:.4%} > cap {cap:.4%}")
     record("country cap", failures, f"{len(caps)} mineral-country shares within their caps")
+
+    failures = []
+    lanes = {(a, m, t) for a, m, t in zip(*(data.arcs()[c] for c in ("source", "mineral",
+                                                                       "site")))}
+    shipped: dict[tuple[str, str], float] = defaultdict(float)
+    for (source, mm, site), q in plan.ship.items():
+        shipped[(source, mm)] += q
+        if q > _tol(0) and (source, mm, site) not in lanes:
+            failures.append(f"{source} ships {mm} to {site} with no lane")
+    sources: dict[tuple[str, str], float] = defaultdict(float)
+    for o, q in plan.buy.items():
+        sources[o] += q
+    for p, q in plan.make.items():
+        sources[(p, data.projects.at[p, "mineral"])] += q
+    for (source, mm), q in sources.items():
+        if abs(shipped[(source, mm)] - q) > _tol(q):
+            failures.append(f"{source} / {mm}: bought {q:,.6g} but shipped "
+                            f"{shipped[(source, mm)]:,.6g}")
+    record("lanes", failures, "every unit bought is shipped along an existing lane")
+
+    failures = []
+    buy_by_supplier: dict[str, float] = defaultdict(float)
+    for (supplier, _mm), q in plan.buy.items():
+        buy_by_supplier[supplier] += q
+    for supplier, row in data.suppliers.iterrows():
+        total = buy_by_supplier[supplier]
+        if pd.notna(row["capacity"]) and total > row["capacity"] + _tol(row["capacity"]):
+            failures.append(f"{supplier}: {total:,.6g} across offers > capacity "
+                            f"{row['capacity']:,.6g}")
+        if row["fixed_cost"] > 0 and total > _tol(0) and not plan.qualified.get(supplier):
+            failures.append(f"{supplier}: supplies {total:,.6g} without its fixed cost paid")
+    record("supplier limits", failures, "supplier-wide capacity and fixed costs hold")
 
     failures = []
     for budget, amount in data.budgets["amount"].items():

@@ -13,6 +13,14 @@ import pandas as pd
 from .errors import Problem
 
 
+SINGLE_SITE = "(single site)"  # the site of a workbook without a Sites sheet
+
+
+def _empty(columns: list[str], index: str | list[str] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in [*columns, "excel_row"]})
+    return frame.set_index(index) if index is not None else frame
+
+
 @dataclass(frozen=True)
 class Settings:
     """Model-wide settings (the Settings sheet). Units: shares are fractions, times seconds."""
@@ -45,6 +53,17 @@ class SourcingData:
     - ``projects``: project; mineral, country, capacity, unit_cost, capex [currency], budget
       (None when there are no budget lines), fixed_cost
     - ``budgets``: budget; amount [currency]
+    - ``sites``: site; country (empty: one implicit site, :data:`SINGLE_SITE`)
+    - ``demand``: (site, mineral); demand [quantity/year] (empty without a Demand sheet, when
+      ``minerals.demand`` is the demand at the single site; otherwise ``minerals.demand`` holds
+      the total over sites)
+    - ``lanes``: row; supplier (a supplier or project), site, mineral (None = every mineral),
+      transport_cost [currency/quantity] (empty: every source ships everywhere at no cost)
+    - ``tariffs``: row; origin, destination (countries), mineral (None = every), rate [fraction]
+    - ``currencies``: currency; rate [base currency per unit]
+
+    Money columns of offers and projects are in the base currency (``settings.currency``);
+    ``currency``, ``quote_unit_cost`` and ``fx_rate`` keep the quote as written.
 
     Build one with :func:`optimizer.read_workbook` or :meth:`SourcingData.from_frames`.
     """
@@ -56,6 +75,15 @@ class SourcingData:
     country_caps: pd.DataFrame
     projects: pd.DataFrame
     budgets: pd.DataFrame
+    sites: pd.DataFrame = field(default_factory=lambda: _empty(["site", "country"], "site"))
+    demand: pd.DataFrame = field(
+        default_factory=lambda: _empty(["site", "mineral", "demand"], ["site", "mineral"]))
+    lanes: pd.DataFrame = field(
+        default_factory=lambda: _empty(["supplier", "site", "mineral", "transport_cost"]))
+    tariffs: pd.DataFrame = field(
+        default_factory=lambda: _empty(["origin", "destination", "mineral", "rate"]))
+    currencies: pd.DataFrame = field(
+        default_factory=lambda: _empty(["currency", "rate"], "currency"))
     source: str = "<data>"
     warnings: list[Problem] = field(default_factory=list)
 
@@ -109,14 +137,26 @@ class SourcingData:
         """
         from . import schema
 
-        tables = {"Minerals": self.minerals, "Suppliers": self.suppliers, "Offers": self.offers,
-                  "CountryCaps": self.country_caps, "Projects": self.projects,
-                  "Budgets": self.budgets}
+        offers, projects = self.offers.copy(), self.projects.copy()
+        for table, money in ((offers, ("fixed_cost",)), (projects, ("capex", "fixed_cost"))):
+            table["unit_cost"] = table["quote_unit_cost"]
+            for column in money:
+                table[column] = table[column] / table["fx_rate"]
+        minerals = self.minerals.copy()
+        if len(self.demand):
+            minerals["demand"] = None  # demand comes from the Demand sheet
+        tables = {"Minerals": minerals, "Suppliers": self.suppliers, "Offers": offers,
+                  "CountryCaps": self.country_caps, "Projects": projects,
+                  "Budgets": self.budgets, "Sites": self.sites, "Demand": self.demand,
+                  "Lanes": self.lanes, "Tariffs": self.tariffs,
+                  "Currencies": self.currencies[self.currencies["excel_row"].notna()]}
         out: dict[str, pd.DataFrame] = {}
         for sheet, table in tables.items():
             columns = [c.name for c in schema.SHEETS_BY_NAME[sheet].columns]
             flat = table.reset_index() if any(n is not None for n in table.index.names) \
                 else table
+            if sheet in ("Sites", "Demand", "Lanes", "Tariffs", "Currencies") and flat.empty:
+                continue  # an absent optional sheet stays absent
             out[sheet] = flat.reindex(columns=columns).reset_index(drop=True)
         settings = self.settings.as_dict()
         out["Settings"] = pd.DataFrame({"setting": list(settings),
@@ -175,3 +215,94 @@ class SourcingData:
     def shortfall_penalty(self, mineral: str) -> float | None:
         value = self.minerals.at[mineral, "shortfall_penalty"]
         return self.settings.shortfall_penalty if pd.isna(value) else float(value)
+
+    # --- the network: sites, lanes, tariffs ----------------------------------------------------
+    @property
+    def has_sites(self) -> bool:
+        """True when the workbook has a Sites sheet (demand, lanes and tariffs by site)."""
+        return len(self.sites) > 0
+
+    def site_names(self) -> list[str]:
+        return list(self.sites.index) if self.has_sites else [SINGLE_SITE]
+
+    def site_demand(self) -> dict[tuple[str, str], float]:
+        """(mineral, site) -> demand [quantity/year], for every pair with demand."""
+        if len(self.demand):
+            return {(m, s): float(d) for (s, m), d in self.demand["demand"].items()}
+        site = self.site_names()[0]
+        return {(m, site): float(d) for m, d in self.minerals["demand"].items()}
+
+    def tariff_rate(self, origin: str, site: str, mineral: str) -> float:
+        """Ad valorem tariff on ``mineral`` from country ``origin`` into ``site``'s country."""
+        if not self.has_sites or not len(self.tariffs):
+            return 0.0
+        return self._tariffs().get((origin, self.sites.at[site, "country"], mineral), 0.0)
+
+    def _tariffs(self) -> dict[tuple[str, str, str], float]:
+        cached = getattr(self, "_tariff_cache", None)
+        if cached is None:
+            cached = {}
+            general = self.tariffs[self.tariffs["mineral"].isna()]
+            for o, d, r in zip(general["origin"], general["destination"], general["rate"]):
+                for m in self.minerals.index:
+                    cached[(o, d, m)] = float(r)
+            specific = self.tariffs[self.tariffs["mineral"].notna()]
+            for o, d, m, r in zip(specific["origin"], specific["destination"],
+                                  specific["mineral"], specific["rate"]):
+                cached[(o, d, m)] = float(r)
+            object.__setattr__(self, "_tariff_cache", cached)
+        return cached
+
+    def arcs(self) -> pd.DataFrame:
+        """Every way material can reach a site: one row per (source, mineral, site).
+
+        Columns: kind ("offer" or "project"), source (supplier or project), mineral, site,
+        country (of the source), unit_cost (base currency), transport_cost, tariff_rate,
+        landed_unit_cost = unit_cost * (1 + tariff_rate) + transport_cost.
+        Without a Lanes sheet every source reaches every site at no transport cost; with one,
+        only listed lanes exist (a lane for a specific mineral overrides a blank-mineral lane).
+        Computed once per data object (treat the result as read-only).
+        """
+        cached = getattr(self, "_arcs_cache", None)
+        if cached is None:
+            cached = self._arcs()
+            object.__setattr__(self, "_arcs_cache", cached)
+        return cached
+
+    def _arcs(self) -> pd.DataFrame:
+        sources = pd.concat([
+            pd.DataFrame({"kind": "offer",
+                          "source": self.offers.index.get_level_values("supplier"),
+                          "mineral": self.offers.index.get_level_values("mineral"),
+                          "country": self.offers["country"].to_numpy(),
+                          "unit_cost": self.offers["unit_cost"].to_numpy(dtype=float)}),
+            pd.DataFrame({"kind": "project", "source": self.projects.index,
+                          "mineral": self.projects["mineral"].to_numpy(),
+                          "country": self.projects["country"].to_numpy(),
+                          "unit_cost": self.projects["unit_cost"].to_numpy(dtype=float)}),
+        ], ignore_index=True)
+        if len(self.lanes):
+            lanes = self.lanes
+            specific = lanes[lanes["mineral"].notna()][["supplier", "site", "mineral",
+                                                        "transport_cost"]]
+            general = lanes[lanes["mineral"].isna()][["supplier", "site", "transport_cost"]]
+            a = sources.merge(specific, left_on=["source", "mineral"],
+                              right_on=["supplier", "mineral"])
+            b = sources.merge(general, left_on="source", right_on="supplier")
+            arcs = pd.concat([a, b], ignore_index=True).drop(columns="supplier")
+            arcs = arcs.drop_duplicates(["kind", "source", "mineral", "site"], keep="first")
+        else:
+            sites = pd.DataFrame({"site": self.site_names()})
+            arcs = sources.merge(sites, how="cross")
+            arcs["transport_cost"] = 0.0
+        arcs["transport_cost"] = arcs["transport_cost"].astype(float)
+        if self.has_sites and len(self.tariffs):
+            rates = self._tariffs()
+            dest = self.sites["country"]
+            arcs["tariff_rate"] = [rates.get((c, dest[s], m), 0.0) for c, s, m in
+                                   zip(arcs["country"], arcs["site"], arcs["mineral"])]
+        else:
+            arcs["tariff_rate"] = 0.0
+        arcs["landed_unit_cost"] = (arcs["unit_cost"] * (1 + arcs["tariff_rate"])
+                                    + arcs["transport_cost"])
+        return arcs.reset_index(drop=True)

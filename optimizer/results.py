@@ -21,7 +21,7 @@ def _clean(value: float | None) -> float:
     return 0.0 if abs(value) < ZERO else value
 
 
-def extract_plan(model: pyo.ConcreteModel) -> Plan:
+def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
     """The decisions of a solved model (values already loaded into the variables)."""
     ix = model.ix
     buy = {o: _clean(model.buy[o].value) for o in ix.offers}
@@ -32,8 +32,25 @@ def extract_plan(model: pyo.ConcreteModel) -> Plan:
     funded = {p: make[p] > 0 for p in ix.projects}
     for p in ix.projects_with_fund:
         funded[p] = round(model.fund[p].value or 0.0) == 1
-    short = {mm: _clean(model.short[mm].value) for mm in ix.short_minerals}
-    return Plan(buy, used, make, funded, short)
+    short = {pair: _clean(model.short[pair].value) for pair in ix.short_minerals}
+    ship: dict[tuple[str, str, str], float] = {}
+    if ix.network:
+        for (s, mm, t) in ix.offer_arcs:
+            ship[(s, mm, t)] = _clean(model.ship[s, mm, t].value)
+        mineral = data.projects["mineral"]
+        for (p, t) in ix.project_arcs:
+            arc = (p, mineral[p], t)
+            ship[arc] = ship.get(arc, 0.0) + _clean(model.ship_project[p, t].value)
+    else:
+        site = data.site_names()[0]
+        for (s, mm), q in buy.items():
+            ship[(s, mm, site)] = q
+        for p, q in make.items():
+            arc = (p, data.projects.at[p, "mineral"], site)
+            ship[arc] = ship.get(arc, 0.0) + q
+    qualified = {s: round(model.qualify[s].value or 0.0) == 1
+                 for s in ix.suppliers_with_fixed_cost}
+    return Plan(buy, used, make, funded, short, ship, qualified)
 
 
 def _frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
@@ -41,37 +58,91 @@ def _frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
 
 
 def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
-    """One row per offer or funded project that supplies something.
+    """One row per offer or funded project and site it supplies.
 
-    cost = quantity * unit_cost + the yearly fixed cost of the contract (offers) or of the
-    project (capex / amortization_years + fixed_cost), so the rows add up to the total cost
+    unit_cost is in the base currency; transport_cost and tariff_cost are per unit, so
+    landed_unit_cost = unit_cost + transport_cost + tariff_cost; currency and quote_unit_cost
+    are the quote as written. cost = quantity * landed_unit_cost + the row's share (by
+    quantity) of the yearly fixed costs of its contract, its supplier's qualification, or its
+    project (capex / amortization_years + fixed_cost); so the rows add up to the total cost
     less any shortfall penalty. share = quantity / total supplied of the mineral.
     """
     by_country = supply_by_country(data, plan)
     supplied = {mm: sum(c.values()) for mm, c in by_country.items()}
-    offers = data.offers
+    offers, projects = data.offers, data.projects
     years = data.settings.amortization_years
+    arcs = data.arcs().set_index(["kind", "source", "mineral", "site"])
+    supplier_total: dict[str, float] = {}
+    for (s, _mm), q in plan.buy.items():
+        supplier_total[s] = supplier_total.get(s, 0.0) + q
+
+    def yearly_fixed(kind: str, source: str, mineral: str) -> float:
+        if kind == "project":
+            row = projects.loc[source]
+            return row["capex"] / years + row["fixed_cost"] if plan.funded.get(source) else 0.0
+        fixed = offers.at[(source, mineral), "fixed_cost"] if plan.used.get(
+            (source, mineral)) else 0.0
+        if plan.qualified.get(source) and supplier_total.get(source):
+            # the supplier's fixed cost, spread over its offers by quantity
+            fixed += data.suppliers.at[source, "fixed_cost"] * (
+                plan.buy[(source, mineral)] / supplier_total[source])
+        return fixed
+
     rows = []
-    for o, q in plan.buy.items():
-        if q <= 0 and not plan.used.get(o):
+    for kind, source, mineral, total, active in (
+            [("offer", s, mm, q, q > 0 or plan.used.get((s, mm))) for (s, mm), q in
+             plan.buy.items()]
+            + [("project", p, projects.at[p, "mineral"], q, plan.funded.get(p)) for p, q in
+               plan.make.items()]):
+        if not active:
             continue
-        price = offers.at[o, "unit_cost"]
-        fixed = offers.at[o, "fixed_cost"] if plan.used.get(o) else 0.0
-        rows.append((o[0], offers.at[o, "country"], o[1], q, price, q * price + fixed,
-                     q / supplied[o[1]] if supplied.get(o[1]) else 0.0))
-    projects = data.projects
-    for p, q in plan.make.items():
-        if not plan.funded.get(p):
-            continue
-        mm, price = projects.at[p, "mineral"], projects.at[p, "unit_cost"]
-        yearly = projects.at[p, "capex"] / years + projects.at[p, "fixed_cost"]
-        rows.append((p, projects.at[p, "country"], mm, q, price, q * price + yearly,
-                     q / supplied[mm] if supplied.get(mm) else 0.0))
+        fixed = yearly_fixed(kind, source, mineral)
+        sites = [(t, plan.ship.get((source, mineral, t), 0.0)) for t in data.site_names()]
+        sites = [(t, q) for t, q in sites if q > 0] or [(sites[0][0], 0.0)]
+        if kind == "offer":
+            row = offers.loc[(source, mineral)]
+        else:
+            row = projects.loc[source]
+        for site, q in sites:
+            arc = arcs.loc[(kind, source, mineral, site)] if (kind, source, mineral, site) in \
+                arcs.index else None
+            price = float(row["unit_cost"])
+            transport = float(arc["transport_cost"]) if arc is not None else 0.0
+            tariff = float(arc["tariff_rate"]) * price if arc is not None else 0.0
+            landed = price + transport + tariff
+            share_of_fixed = fixed * (q / total) if total > 0 else fixed
+            rows.append((source, row["country"], mineral, q, price, q * landed + share_of_fixed,
+                         q / supplied[mineral] if supplied.get(mineral) else 0.0,
+                         site, transport, tariff, landed, row["currency"],
+                         float(row["quote_unit_cost"])))
     table = _frame("Allocations", rows)
     order = {mm: i for i, mm in enumerate(data.minerals.index)}
-    return table.sort_values(["mineral", "quantity", "supplier"], ascending=[True, False, True],
+    return table.sort_values(["mineral", "quantity", "supplier", "site"],
+                             ascending=[True, False, True, True],
                              key=lambda s: s.map(order) if s.name == "mineral" else s,
                              ignore_index=True)
+
+
+def flows_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
+    """Supplier (or project) -> site -> mineral -> quantity, for every positive flow."""
+    rows = [(source, site, mm, q) for (source, mm, site), q in plan.ship.items() if q > 0]
+    return _frame("Flows", sorted(rows, key=lambda r: (r[1], r[2], -r[3], r[0])))
+
+
+def sites_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame) -> pd.DataFrame:
+    """Per site and mineral: demand, what arrives, shortfall and landed cost.
+
+    landed_cost = sum over arriving flows of quantity * landed_unit_cost (purchase, transport
+    and tariff; yearly fixed costs are not split by site here).
+    """
+    landed = (allocations["quantity"] * allocations["landed_unit_cost"]).groupby(
+        [allocations["site"], allocations["mineral"]]).sum()
+    arrived = allocations.groupby(["site", "mineral"])["quantity"].sum()
+    rows = []
+    for (mm, site), demand in data.site_demand().items():
+        rows.append((site, mm, demand, float(arrived.get((site, mm), 0.0)),
+                     plan.short.get((mm, site), 0.0), float(landed.get((site, mm), 0.0))))
+    return _frame("Sites", rows)
 
 
 def country_shares_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
@@ -101,16 +172,17 @@ def minerals_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame) ->
     for mm, demand in data.minerals["demand"].items():
         alloc = allocations[allocations["mineral"] == mm]
         supplied = float(alloc["quantity"].sum())
-        short = plan.short.get(mm, 0.0)
+        short = sum(q for (m2, _site), q in plan.short.items() if m2 == mm)
         buy_cost = float(alloc["cost"].sum())
         cost = buy_cost + (data.shortfall_penalty(mm) or 0.0) * short
         shares = alloc[alloc["quantity"] > 0].groupby("country")["quantity"].sum()
+        sources = alloc.loc[alloc["quantity"] > 0, "supplier"].nunique()
         shares = (shares / supplied).sort_values(ascending=False) if supplied > 0 else shares
         top = shares.index[0] if len(shares) else None
         rows.append((
             mm, demand, supplied, short, cost,
             buy_cost / supplied if supplied > 0 else None,
-            int((alloc["quantity"] > 0).sum()), int(len(shares)),
+            int(sources), int(len(shares)),
             top, float(shares.iloc[0]) if len(shares) else None,
             float((shares ** 2).sum()) if len(shares) else None,
         ))

@@ -8,6 +8,8 @@ Kinds of column:
 - ``name``   -- free text naming a thing (mineral, supplier, country, project, budget); trimmed.
 - ``number`` -- a non-negative real number (a quantity or money amount).
 - ``share``  -- a fraction 0..1; ``0.5``, a percent-formatted ``50%`` cell or the text ``"50%"``.
+- ``rate``   -- a non-negative fraction that may exceed 1 (a tariff of 1.45 is 145 %); ``"25%"``
+                text is accepted.
 - ``bool``   -- TRUE/FALSE, yes/no, y/n, 1/0.
 - ``text``   -- free text (settings values are typed per setting, see ``SETTINGS``).
 """
@@ -41,6 +43,7 @@ class Sheet:
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    model_data: bool = True  # False: read with the workbook but not part of the model's data
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -80,6 +83,8 @@ SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 _MINERAL = "Minerals"
 _SUPPLIER = "Suppliers"
 _BUDGET = "Budgets"
+_SITE = "Sites"
+_CURRENCY = "Currencies"
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
@@ -95,7 +100,9 @@ SHEETS: tuple[Sheet, ...] = (
         "Minerals", True, "Each mineral to source and its yearly demand.",
         (
             Column("mineral", "name", True, "", "Name of the mineral."),
-            Column("demand", "number", True, "quantity/year", "Quantity needed per year."),
+            Column("demand", "number", False, "quantity/year",
+                   "Quantity needed per year; leave blank when a Demand sheet gives demand by "
+                   "site."),
             Column("max_country_share", "share", False, "fraction",
                    "Cap on any one country's share of this mineral; overrides the setting."),
             Column("shortfall_penalty", "number", False, "currency/quantity",
@@ -108,6 +115,11 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("supplier", "name", True, "", "Name of the supplier."),
             Column("country", "name", True, "", "Country the supplier's material comes from."),
+            Column("capacity", "number", False, "quantity/year",
+                   "Most the supplier can deliver across all its offers (a shared plant)."),
+            Column("fixed_cost", "number", False, "currency/year",
+                   "Yearly cost of qualifying and keeping the supplier, paid once if any of its "
+                   "offers is used."),
         ),
         key=("supplier",),
     ),
@@ -122,6 +134,9 @@ SHEETS: tuple[Sheet, ...] = (
                    "Least that must be bought per year if the offer is used at all."),
             Column("fixed_cost", "number", False, "currency/year",
                    "Yearly cost of holding the contract, paid if the offer is used."),
+            Column("currency", "name", False, "",
+                   "Currency of this row's money columns; blank means Settings.currency.",
+                   _CURRENCY),
         ),
         key=("supplier", "mineral"),
     ),
@@ -150,6 +165,9 @@ SHEETS: tuple[Sheet, ...] = (
                    "Budget line that pays the capex; blank uses the only budget line.", _BUDGET),
             Column("fixed_cost", "number", False, "currency/year",
                    "Yearly cost of running the project if funded."),
+            Column("currency", "name", False, "",
+                   "Currency of this row's money columns; blank means Settings.currency.",
+                   _CURRENCY),
         ),
         key=("project",),
     ),
@@ -161,7 +179,79 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         key=("budget",),
     ),
+    Sheet(
+        "Sites", False, "Plants that need minerals (optional: without it there is one site).",
+        (
+            Column("site", "name", True, "", "Name of the plant or warehouse."),
+            Column("country", "name", True, "", "Country the site is in (for tariffs)."),
+        ),
+        key=("site",),
+    ),
+    Sheet(
+        "Demand", False, "Demand by site; replaces Minerals.demand.",
+        (
+            Column("site", "name", True, "", "Site that needs the mineral.", _SITE),
+            Column("mineral", "name", True, "", "Mineral needed.", _MINERAL),
+            Column("demand", "number", True, "quantity/year", "Quantity needed per year."),
+        ),
+        key=("site", "mineral"),
+    ),
+    Sheet(
+        "Lanes", False, "Routes from suppliers (or projects) to sites; with this sheet, material "
+                        "moves only along listed lanes.",
+        (
+            Column("supplier", "name", True, "", "Supplier or project shipping."),
+            Column("site", "name", True, "", "Site receiving.", _SITE),
+            Column("mineral", "name", False, "", "Mineral; blank means every mineral.",
+                   _MINERAL),
+            Column("transport_cost", "number", True, "currency/quantity",
+                   "Freight cost per unit shipped along the lane."),
+        ),
+        key=("supplier", "site", "mineral"),
+    ),
+    Sheet(
+        "Tariffs", False, "Import tariffs by origin and destination country.",
+        (
+            Column("origin", "name", True, "", "Country the material comes from."),
+            Column("destination", "name", True, "", "Country of the receiving site."),
+            Column("mineral", "name", False, "", "Mineral; blank means every mineral.",
+                   _MINERAL),
+            Column("rate", "rate", True, "fraction of unit_cost",
+                   "Ad valorem tariff: 0.25 (or 25%) adds a quarter of the unit cost."),
+        ),
+        key=("origin", "destination", "mineral"),
+    ),
+    Sheet(
+        "Currencies", False, "Exchange rates for quotes in other currencies.",
+        (
+            Column("currency", "name", True, "", "Currency code, e.g. EUR."),
+            Column("rate", "positive", True, "base currency per unit",
+                   "Value of one unit of this currency in Settings.currency."),
+        ),
+        key=("currency",),
+    ),
 )
+# What-if studies (optimizer/scenarios.py); validation leaves this sheet to that module.
+SCENARIOS = Sheet(
+    "Scenarios", False, "What-if changes for `sourcing compare`: rows with the same scenario name "
+                        "are applied together to a copy of the data.",
+    (
+        Column("scenario", "name", True, "",
+               "Name of the what-if; rows with the same name apply together ('base' is the "
+               "workbook as it is)."),
+        Column("change", "name", True, "", "set, scale or remove."),
+        Column("target", "name", True, "",
+               "A setting (max_country_share), a Sheet.column (Offers.unit_cost), or for "
+               "remove: country, supplier or project."),
+        Column("filter", "text", False, "",
+               "Which rows: column=value pairs joined by ';', e.g. mineral=gallium (on Offers, "
+               "country is the supplier's country); blank means every row."),
+        Column("value", "text", True, "",
+               "The new value (set), the factor (scale: 1.3 is +30 %), or the name to remove."),
+    ),
+    model_data=False,
+)
+SHEETS = (*SHEETS, SCENARIOS)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 # Output contract v1: sheet -> columns, in order.
@@ -169,16 +259,21 @@ OUTPUT_SHEETS: dict[str, tuple[str, ...]] = {
     "Summary": ("item", "value"),
     "Minerals": ("mineral", "demand", "supplied", "shortfall", "cost", "average_unit_cost",
                  "suppliers_used", "countries_used", "top_country", "top_country_share", "hhi"),
-    "Allocations": ("supplier", "country", "mineral", "quantity", "unit_cost", "cost", "share"),
+    "Allocations": ("supplier", "country", "mineral", "quantity", "unit_cost", "cost", "share",
+                    "site", "transport_cost", "tariff_cost", "landed_unit_cost", "currency",
+                    "quote_unit_cost"),
     "CountryShares": ("mineral", "country", "quantity", "share", "cap", "binding"),
     "Investments": ("project", "mineral", "country", "funded", "capacity", "quantity", "capex",
                     "budget"),
     "Budgets": ("budget", "amount", "used", "left"),
+    "Flows": ("supplier", "site", "mineral", "quantity"),
+    "Sites": ("site", "mineral", "demand", "supplied", "shortfall", "landed_cost"),
     "Checks": ("check", "status", "detail"),
 }
 
 SUMMARY_ITEMS: tuple[str, ...] = (
     "status", "total_cost", "purchase_cost", "fixed_cost", "investment_cost", "shortfall_cost",
+    "transport_cost", "tariff_cost",
     "best_bound", "mip_gap", "solve_seconds", "solver", "input_file", "created_at",
 )
 

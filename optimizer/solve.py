@@ -43,6 +43,8 @@ class SolveResult:
     fixed_cost: float | None = None
     investment_cost: float | None = None
     shortfall_cost: float | None = None
+    transport_cost: float | None = None
+    tariff_cost: float | None = None
     best_bound: float | None = None
     mip_gap: float | None = None
     solve_seconds: float = 0.0
@@ -56,6 +58,8 @@ class SolveResult:
     country_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
     investments: pd.DataFrame = field(default_factory=pd.DataFrame)
     budgets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     message: str = ""
 
@@ -90,7 +94,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
 
     from .model import build_model
     from .results import (allocations_table, budgets_table, country_shares_table,
-                          extract_plan, investments_table, minerals_table)
+                          extract_plan, flows_table, investments_table, minerals_table,
+                          sites_table)
 
     settings = data.settings
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
@@ -134,7 +139,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     status = "optimal" if ss == SolutionStatus.optimal else "feasible"
     gap = _gap(objective, bound)
 
-    plan = extract_plan(model)
+    plan = extract_plan(model, data)
     checks = check_plan(data, plan, objective)
     failed = [c for c in checks if c.status != "pass"]
     if failed:
@@ -149,6 +154,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         fixed_cost=cost.fixed_cost,
         investment_cost=cost.investment_cost,
         shortfall_cost=cost.shortfall_cost,
+        transport_cost=cost.transport_cost,
+        tariff_cost=cost.tariff_cost,
         best_bound=bound,
         mip_gap=gap,
         plan=plan,
@@ -157,6 +164,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         country_shares=country_shares_table(data, plan),
         investments=investments_table(data, plan),
         budgets=budgets_table(data, plan),
+        flows=flows_table(data, plan),
+        sites=sites_table(data, plan, allocations),
         checks=checks_frame(checks),
         message="optimal plan" if status == "optimal" else
         f"plan found at the time limit, not proven optimal (gap {gap:.2%})",

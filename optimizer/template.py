@@ -25,7 +25,7 @@ from .writer import SheetOut, fill_sheet, save_workbook, set_text
 
 VALIDATED_ROWS = 2000  # drop-downs and number checks reach this far below the header
 _AUTHOR = "sourcing"
-_FORMATS = {"share": "0%", "number": "#,##0.##"}
+_FORMATS = {"share": "0%", "number": "#,##0.##", "rate": "0%"}
 
 # Where each reference column takes its drop-down list from: (sheet, key column).
 _LIST_SOURCES = {
@@ -36,32 +36,48 @@ _LIST_SOURCES = {
     ("Projects", "mineral"): ("Minerals", "mineral"),
     ("Projects", "budget"): ("Budgets", "budget"),
     ("Projects", "country"): ("Suppliers", "country"),
+    ("Offers", "currency"): ("Currencies", "currency"),
+    ("Projects", "currency"): ("Currencies", "currency"),
+    ("Demand", "site"): ("Sites", "site"),
+    ("Demand", "mineral"): ("Minerals", "mineral"),
+    ("Lanes", "supplier"): ("Suppliers", "supplier"),
+    ("Lanes", "site"): ("Sites", "site"),
+    ("Lanes", "mineral"): ("Minerals", "mineral"),
+    ("Tariffs", "mineral"): ("Minerals", "mineral"),
+    ("Tariffs", "destination"): ("Sites", "country"),
 }
 # Countries may be new (a project in a country with no supplier yet): warn, do not forbid.
-_SOFT_LISTS = {("CountryCaps", "country"), ("Projects", "country")}
+_SOFT_LISTS = {("CountryCaps", "country"), ("Projects", "country"),
+               ("Lanes", "supplier"),  # a lane may also start at a project
+               ("Tariffs", "destination")}
 
 
 def template_frames() -> dict[str, pd.DataFrame]:
     """One example row per sheet; together they validate and solve (Japan is capped at 50 %,
-    so the funded US project supplies the other half of the gallium)."""
+    so the funded US project supplies the other half of the gallium to the one plant).
+
+    Lanes is left empty on purpose: without lanes every supplier ships to every site."""
     settings = [(s.name, s.default) for s in schema.SETTINGS]
+
+    def frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=[c.name for c in schema.SHEETS_BY_NAME[sheet].columns])
+
     return {
         "Settings": pd.DataFrame(settings, columns=["setting", "value"]),
-        "Minerals": pd.DataFrame([("gallium", 40.0, None, None)],
-                                 columns=["mineral", "demand", "max_country_share",
-                                          "shortfall_penalty"]),
-        "Suppliers": pd.DataFrame([("Example supplier", "Japan")],
-                                  columns=["supplier", "country"]),
-        "Offers": pd.DataFrame([("Example supplier", "gallium", 500_000.0, 60.0, 0.0, 0.0)],
-                               columns=["supplier", "mineral", "unit_cost", "capacity",
-                                        "min_order", "fixed_cost"]),
-        "CountryCaps": pd.DataFrame([("Japan", "gallium", 0.5)],
-                                    columns=["country", "mineral", "max_share"]),
-        "Projects": pd.DataFrame([("Example recovery line", "gallium", "United States", 25.0,
-                                   550_000.0, 30_000_000.0, "Example budget", 0.0)],
-                                 columns=["project", "mineral", "country", "capacity",
-                                          "unit_cost", "capex", "budget", "fixed_cost"]),
-        "Budgets": pd.DataFrame([("Example budget", 50_000_000.0)], columns=["budget", "amount"]),
+        "Minerals": frame("Minerals", [("gallium", None, None, None)]),
+        "Suppliers": frame("Suppliers", [("Example supplier", "Japan", None, None)]),
+        "Offers": frame("Offers", [("Example supplier", "gallium", 500_000.0, 60.0, 0.0, 0.0,
+                                    None)]),
+        "CountryCaps": frame("CountryCaps", [("Japan", "gallium", 0.5)]),
+        "Projects": frame("Projects", [("Example recovery line", "gallium", "United States",
+                                        25.0, 550_000.0, 30_000_000.0, "Example budget", 0.0,
+                                        None)]),
+        "Budgets": frame("Budgets", [("Example budget", 50_000_000.0)]),
+        "Sites": frame("Sites", [("Example plant", "United States")]),
+        "Demand": frame("Demand", [("Example plant", "gallium", 40.0)]),
+        "Lanes": frame("Lanes", []),
+        "Tariffs": frame("Tariffs", [("China", "United States", "gallium", 0.25)]),
+        "Currencies": frame("Currencies", [("EUR", 1.08)]),
     }
 
 
@@ -79,6 +95,11 @@ def instructions() -> list[list[str]]:
         ["Country caps combine from the most specific rule: CountryCaps(country, mineral), then "
          "CountryCaps(country, blank mineral), then Minerals.max_country_share, then "
          "Settings.max_country_share (default 100 %)."],
+        ["One plant? Delete the Sites and Demand rows and type demand on the Minerals sheet. "
+         "Several plants: list them on Sites and give demand by site on Demand (Minerals.demand "
+         "blank). Lanes is optional: without it every supplier ships to every site at no cost; "
+         "with it, material moves only along listed lanes. Money in another currency: name it "
+         "in the currency column and give its rate on Currencies."],
         ["Check the workbook with: sourcing validate WORKBOOK. Solve it with: sourcing solve "
          "WORKBOOK."],
         [""],
@@ -150,7 +171,7 @@ def _decorate(spec: schema.Sheet, n_rows: int, columns: list[str]):
                                     formula2="1", allow_blank=True,
                                     error="A share is a fraction from 0 to 1 (0.5 or 50%).",
                                     errorTitle="Not a share")
-            elif col.kind == "number":
+            elif col.kind in ("number", "rate", "positive"):
                 dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                                     allow_blank=True, error="Expected a number >= 0.",
                                     errorTitle="Not a number >= 0")

@@ -124,6 +124,16 @@ def parse_share(value: object) -> tuple[object, str | None]:
     return share, None
 
 
+def parse_rate(value: object) -> tuple[object, str | None]:
+    """A fraction that may exceed 1 (tariffs): 0.25, "25%" or a 25% cell."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        number, err = parse_number(value.strip()[:-1])
+        if err or number is MISSING:
+            return None, f"{fmt_value(value)} is not a percentage"
+        return float(number) / 100.0, None
+    return parse_number(value)
+
+
 def parse_bool(value: object) -> tuple[object, str | None]:
     if is_blank(value):
         return MISSING, None
@@ -157,10 +167,11 @@ def parse_text(value: object) -> tuple[object, str | None]:
     return value, None
 
 
-_PARSERS = {"number": parse_number, "share": parse_share, "bool": parse_bool,
+_PARSERS = {"number": parse_number, "share": parse_share, "bool": parse_bool, "rate": parse_rate,
             "name": parse_name, "text": parse_text, "positive": parse_number}
 
 _EXPECTED = {"number": "a number >= 0", "share": "a share from 0 to 1", "bool": "TRUE or FALSE",
+             "rate": "a fraction >= 0 such as 0.25 or 25%",
              "name": "a name", "text": "a value", "positive": "a number > 0"}
 
 
@@ -258,10 +269,14 @@ def _parse_sheet(raw: RawSheet, spec: schema.Sheet, out: _Collector) -> _Table |
                     ok = False
                 record[col.name] = None
             else:
-                if col.kind in ("number", "positive") and parsed < 0:
+                if col.kind in ("number", "positive", "rate") and parsed < 0:
                     out.add(raw.title, f"{fmt_value(value)} is negative; expected "
                                        f"{_EXPECTED[col.kind]}", excel_row, col.name,
                             column_letter(j), value)
+                    ok = False
+                elif col.kind == "positive" and parsed == 0:
+                    out.add(raw.title, f"0 is not allowed; expected {_EXPECTED[col.kind]}",
+                            excel_row, col.name, column_letter(j), value)
                     ok = False
                 record[col.name] = parsed
         for col in spec.columns:
@@ -391,6 +406,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
     out.problems.extend(extra or [])
     tables: dict[str, _Table | None] = {}
     for spec in schema.SHEETS:
+        if not spec.model_data:
+            continue  # e.g. Scenarios: read and checked by optimizer.scenarios
         sheet = raw.sheets.get(spec.name)
         if sheet is None:
             if spec.required:
@@ -409,7 +426,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
     mineral_names = _index_names(minerals_t, "mineral", out)
     supplier_names = _index_names(suppliers_t, "supplier", out)
     budget_names = _index_names(budgets_t, "budget", out)
-    _index_names(projects_t, "project", out)
+    project_names = _index_names(projects_t, "project", out)
+    rates = _currencies(tables["Currencies"], settings, out)
 
     # Countries have no sheet of their own: the first spelling seen is the canonical one.
     countries: dict[str, str] = {}
@@ -423,10 +441,27 @@ def validate(raw: RawWorkbook, source: str | None = None,
     for rec in suppliers_t.records if suppliers_t else []:
         if not rec.get("_invalid") and rec["country"] is not None:
             rec["country"] = country(rec["country"])
+            rec["fixed_cost"] = rec["fixed_cost"] or 0.0
             supplier_country[rec["supplier"]] = rec["country"]
 
+    # An optional sheet with a header and no rows counts as absent (the template has them).
+    for name in ("Sites", "Demand", "Lanes", "Tariffs", "Currencies"):
+        if tables[name] is not None and not tables[name].records:
+            tables[name] = None
+    demand_t = tables["Demand"]
     for rec in minerals_t.records if minerals_t else []:
         if rec.get("_invalid"):
+            continue
+        if demand_t is not None and rec["demand"] is not None:
+            out.add(minerals_t.title, f"{fmt_value(rec['demand'])} is given here and the "
+                    f"{demand_t.title} sheet also gives demand by site; expected this cell "
+                    f"blank (demand comes from {demand_t.title})", rec["excel_row"], "demand",
+                    minerals_t.letters.get("demand"), rec["demand"])
+        elif demand_t is None and rec["demand"] is None:
+            out.add(minerals_t.title, "is blank; expected a number >= 0 (or give demand by "
+                    "site on a Demand sheet)", rec["excel_row"], "demand",
+                    minerals_t.letters.get("demand"))
+            rec["_invalid"] = True
             continue
         if settings.allow_shortfall and rec["shortfall_penalty"] is None and \
                 settings.shortfall_penalty is None:
@@ -458,6 +493,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
                     f"{fmt_value(rec['capacity'])}; expected a min_order <= capacity",
                     rec["excel_row"], "min_order", offers_t.letters["min_order"],
                     rec["min_order"])
+            continue
+        if not _convert(rec, offers_t, rates, ("unit_cost", "fixed_cost"), settings, out):
             continue
         rec["country"] = supplier_country.get(rec["supplier"])
         offer_records.append(rec)
@@ -494,9 +531,16 @@ def validate(raw: RawWorkbook, source: str | None = None,
             ok = _resolve(rec, projects_t, "budget", budget_names, "Budgets", out) and ok
         if rec.get("_invalid") or not ok:
             continue
-        rec["country"] = country(rec["country"])
         rec["fixed_cost"] = rec["fixed_cost"] or 0.0
+        if not _convert(rec, projects_t, rates, ("unit_cost", "capex", "fixed_cost"), settings,
+                        out):
+            continue
+        rec["country"] = country(rec["country"])
         project_records.append(rec)
+
+    network = _network(tables, settings, mineral_names, supplier_names, project_names, country,
+                       out)
+
 
     _warnings(out, suppliers_t, offers_t, caps_t, offer_records, project_records, cap_records)
 
@@ -505,23 +549,174 @@ def validate(raw: RawWorkbook, source: str | None = None,
         raise InputError(problems)
 
     valid = [r for r in (minerals_t.records if minerals_t else []) if not r.get("_invalid")]
+    if network["demand"]:
+        totals: dict[str, float] = {}
+        for rec in network["demand"]:
+            totals[rec["mineral"]] = totals.get(rec["mineral"], 0.0) + rec["demand"]
+        for rec in valid:
+            rec["demand"] = totals.get(rec["mineral"], 0.0)
+    elif demand_t is not None:
+        for rec in valid:
+            rec["demand"] = 0.0
     return SourcingData(
         settings=settings,
         minerals=_frame(valid, ("mineral", "demand", "max_country_share", "shortfall_penalty"),
                         "mineral"),
         suppliers=_frame([r for r in suppliers_t.records if not r.get("_invalid")],
-                         ("supplier", "country"), "supplier"),
+                         ("supplier", "country", "capacity", "fixed_cost"), "supplier"),
         offers=_frame(offer_records, ("supplier", "mineral", "country", "unit_cost", "capacity",
-                                      "min_order", "fixed_cost"), ["supplier", "mineral"]),
+                                      "min_order", "fixed_cost", "currency", "quote_unit_cost",
+                                      "fx_rate"),
+                      ["supplier", "mineral"]),
         country_caps=_frame(cap_records, ("country", "mineral", "max_share"), None),
         projects=_frame(project_records, ("project", "mineral", "country", "capacity",
-                                          "unit_cost", "capex", "budget", "fixed_cost"),
+                                          "unit_cost", "capex", "budget", "fixed_cost",
+                                          "currency", "quote_unit_cost", "fx_rate"),
                         "project"),
+        sites=_frame(network["sites"], ("site", "country"), "site"),
+        demand=_frame(network["demand"], ("site", "mineral", "demand"), ["site", "mineral"]),
+        lanes=_frame(network["lanes"], ("supplier", "site", "mineral", "transport_cost"), None),
+        tariffs=_frame(network["tariffs"], ("origin", "destination", "mineral", "rate"), None),
+        currencies=_frame(list(rates.values()), ("currency", "rate"), "currency"),
         budgets=_frame([r for r in (budgets_t.records if budgets_t else [])
                         if not r.get("_invalid")], ("budget", "amount"), "budget"),
         source=source or raw.source,
         warnings=problems,
     )
+
+
+def _currencies(table: _Table | None, settings: Settings, out: _Collector
+                ) -> dict[str, dict]:
+    """key(currency) -> record with canonical name and rate (base currency per unit)."""
+    _index_names(table, "currency", out)  # reports duplicates
+    rates: dict[str, dict] = {}
+    for rec in table.records if table else []:
+        if rec.get("_invalid") or not isinstance(rec.get("currency"), str):
+            continue
+        if key(rec["currency"]) == key(settings.currency) and rec["rate"] != 1.0:
+            out.add(table.title, f"{fmt_value(rec['rate'])} is the rate of the base currency "
+                    f"{settings.currency} (Settings.currency); expected 1 or no row",
+                    rec["excel_row"], "rate", table.letters["rate"], rec["rate"])
+            continue
+        rates[key(rec["currency"])] = {"currency": rec["currency"], "rate": rec["rate"],
+                                       "excel_row": rec["excel_row"]}
+    base = key(settings.currency)
+    rates.setdefault(base, {"currency": settings.currency, "rate": 1.0, "excel_row": None})
+    return rates
+
+
+def _convert(rec: dict, table: _Table, rates: dict[str, dict], columns: tuple[str, ...],
+             settings: Settings, out: _Collector) -> bool:
+    """Money columns of one row into the base currency; keeps the quote's own unit_cost."""
+    code = rec.get("currency")
+    if code is None:
+        found = rates[key(settings.currency)]
+    else:
+        found = rates.get(key(code))
+        if found is None:
+            hint = closest(code, [r["currency"] for r in rates.values()])
+            out.add(table.title, f"{fmt_value(code)} is not on the Currencies sheet"
+                    + (f" (did you mean {fmt_value(hint)}?)" if hint else
+                       f"; expected {settings.currency} or a currency with a rate"),
+                    rec["excel_row"], "currency", table.letters.get("currency"), code)
+            return False
+    rec["currency"] = found["currency"]
+    rec["fx_rate"] = found["rate"]
+    rec["quote_unit_cost"] = rec["unit_cost"]
+    for column in columns:
+        if rec.get(column) is not None:
+            rec[column] = rec[column] * found["rate"]
+    return True
+
+
+def _network(tables: dict[str, _Table | None], settings: Settings,
+             mineral_names: dict[str, str], supplier_names: dict[str, str],
+             project_names: dict[str, str], country, out: _Collector) -> dict[str, list[dict]]:
+    """Sites, demand by site, lanes and tariffs; empty lists when the sheets are absent."""
+    sites_t, demand_t = tables["Sites"], tables["Demand"]
+    lanes_t, tariffs_t = tables["Lanes"], tables["Tariffs"]
+    site_names = _index_names(sites_t, "site", out)
+    result: dict[str, list[dict]] = {"sites": [], "demand": [], "lanes": [], "tariffs": []}
+    for rec in sites_t.records if sites_t else []:
+        if not rec.get("_invalid") and isinstance(rec.get("site"), str):
+            rec["country"] = country(rec["country"])
+            result["sites"].append(rec)
+    for dependent in (demand_t, lanes_t, tariffs_t):
+        if dependent is not None and dependent.records and sites_t is None:
+            out.add(dependent.title, "needs a Sites sheet (site, country) to say where the "
+                    "sites are; expected a Sites sheet")
+    if sites_t is not None and len(site_names) > 1 and demand_t is None:
+        out.add(sites_t.title, f"lists {len(site_names)} sites but there is no Demand sheet; "
+                "expected demand by site on a Demand sheet (site, mineral, demand)")
+
+    seen: dict[tuple, int] = {}
+    for rec in demand_t.records if demand_t else []:
+        ok = _resolve(rec, demand_t, "site", site_names, "Sites", out)
+        ok = _resolve(rec, demand_t, "mineral", mineral_names, "Minerals", out) and ok
+        if rec.get("_invalid") or not ok:
+            continue
+        pair = (rec["site"], rec["mineral"])
+        if pair in seen:
+            out.add(demand_t.title, f"demand for {fmt_value(pair[1])} at {fmt_value(pair[0])} "
+                    f"is already on row {seen[pair]}; expected one row per site and mineral",
+                    rec["excel_row"], "mineral", demand_t.letters["mineral"], pair[1])
+            continue
+        seen[pair] = rec["excel_row"]
+        result["demand"].append(rec)
+    if sites_t is not None and demand_t is None and len(site_names) == 1:
+        # One site and demand on Minerals: it all goes to that site.
+        (site,) = site_names.values()
+        minerals_t = tables["Minerals"]
+        for rec in minerals_t.records if minerals_t else []:
+            if not rec.get("_invalid") and rec.get("demand") is not None:
+                result["demand"].append({"site": site, "mineral": rec["mineral"],
+                                         "demand": rec["demand"], "excel_row": rec["excel_row"]})
+
+    sources = {**supplier_names, **project_names}
+    if lanes_t is not None:
+        for k, name in project_names.items():
+            if k in supplier_names:
+                out.add("Projects", f"{fmt_value(name)} is also a supplier's name; with a Lanes "
+                        "sheet, projects and suppliers need different names")
+    seen = {}
+    for rec in lanes_t.records if lanes_t else []:
+        ok = _resolve(rec, lanes_t, "supplier", sources, "Suppliers or Projects", out)
+        ok = _resolve(rec, lanes_t, "site", site_names, "Sites", out) and ok
+        ok = _resolve(rec, lanes_t, "mineral", mineral_names, "Minerals", out) and ok
+        if rec.get("_invalid") or not ok:
+            continue
+        triple = (rec["supplier"], rec["site"], rec["mineral"])
+        if triple in seen:
+            out.add(lanes_t.title, f"a lane from {fmt_value(triple[0])} to {fmt_value(triple[1])}"
+                    f" for {fmt_value(triple[2] or '(every mineral)')} is already on row "
+                    f"{seen[triple]}; expected one lane per supplier, site and mineral",
+                    rec["excel_row"], "site", lanes_t.letters["site"], triple[1])
+            continue
+        seen[triple] = rec["excel_row"]
+        result["lanes"].append(rec)
+
+    seen = {}
+    for rec in tariffs_t.records if tariffs_t else []:
+        ok = _resolve(rec, tariffs_t, "mineral", mineral_names, "Minerals", out)
+        if rec.get("_invalid") or not ok:
+            continue
+        rec["origin"], rec["destination"] = country(rec["origin"]), country(rec["destination"])
+        triple = (key(rec["origin"]), key(rec["destination"]), rec["mineral"])
+        if triple in seen:
+            out.add(tariffs_t.title, f"a tariff from {fmt_value(rec['origin'])} to "
+                    f"{fmt_value(rec['destination'])} for "
+                    f"{fmt_value(rec['mineral'] or '(every mineral)')} is already on row "
+                    f"{seen[triple]}; expected one rate per origin, destination and mineral",
+                    rec["excel_row"], "origin", tariffs_t.letters["origin"], rec["origin"])
+            continue
+        seen[triple] = rec["excel_row"]
+        if rec["rate"] > 3:
+            out.add(tariffs_t.title, f"{fmt_value(rec['rate'])} means a tariff of "
+                    f"{rec['rate']:.0%}; if {rec['rate']:g} % was meant, write "
+                    f"{rec['rate'] / 100:g} or {rec['rate']:g}%", rec["excel_row"], "rate",
+                    tariffs_t.letters["rate"], rec["rate"], "warning")
+        result["tariffs"].append(rec)
+    return result
 
 
 def _reading_order(problem: Problem) -> tuple:

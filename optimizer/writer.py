@@ -40,7 +40,9 @@ COLUMN_FORMATS: dict[str, str] = {
                           "top_country_share", "mip_gap")},
     **{c: MONEY for c in ("unit_cost", "cost", "fixed_cost", "capex", "amount", "used", "left",
                           "average_unit_cost", "shortfall_penalty", "total_cost",
-                          "purchase_cost", "investment_cost", "shortfall_cost", "best_bound")},
+                          "purchase_cost", "investment_cost", "shortfall_cost", "best_bound",
+                          "transport_cost", "tariff_cost", "landed_unit_cost", "landed_cost",
+                          "quote_unit_cost")},
     **{c: QUANTITY for c in ("quantity", "demand", "supplied", "shortfall", "capacity",
                              "min_order")},
     "hhi": "0.000",
@@ -189,7 +191,8 @@ def results_sheets(result) -> list[SheetOut]:
                        row_formats=item_formats)]
     tables = {"Minerals": result.minerals, "Allocations": result.allocations,
               "CountryShares": result.country_shares, "Investments": result.investments,
-              "Budgets": result.budgets, "Checks": result.checks}
+              "Budgets": result.budgets, "Flows": result.flows, "Sites": result.sites,
+              "Checks": result.checks}
     for name, table in tables.items():
         if table.empty and list(table.columns) != list(OUTPUT_SHEETS[name]):
             table = pd.DataFrame(columns=list(OUTPUT_SHEETS[name]))

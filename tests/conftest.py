@@ -9,7 +9,8 @@ from optimizer import SourcingData
 
 SHEET_ARGS = {"Minerals": "minerals", "Suppliers": "suppliers", "Offers": "offers",
               "CountryCaps": "country_caps", "Projects": "projects", "Budgets": "budgets",
-              "Settings": "settings"}
+              "Settings": "settings", "Sites": "sites", "Demand": "demand", "Lanes": "lanes",
+              "Tariffs": "tariffs", "Currencies": "currencies"}
 
 
 def frames(**tables) -> dict[str, pd.DataFrame | dict]:
@@ -22,7 +23,7 @@ def frames(**tables) -> dict[str, pd.DataFrame | dict]:
 
 def data(**tables) -> SourcingData:
     """A validated instance from lists of row dicts, e.g. offers=[{...}, ...]."""
-    return SourcingData.from_frames(**frames(**tables))
+    return SourcingData.from_sheets(to_sheets(frames(**tables)))
 
 
 def gallium_two_suppliers(**settings) -> SourcingData:

@@ -13,6 +13,13 @@ from .conftest import data, gallium_two_suppliers
 from .test_model_rules import project_instance
 
 
+def bought(d, buy: dict) -> Plan:
+    """A plan that buys ``buy`` and delivers it all to the workbook's single site."""
+    site = d.site_names()[0]
+    return Plan(buy=buy, used={}, make={}, funded={}, short={},
+                ship={(s, m, site): q for (s, m), q in buy.items()})
+
+
 def failed(d, plan, objective) -> dict[str, str]:
     return {c.check: c.detail for c in check_plan(d, plan, objective) if c.status == "fail"}
 
@@ -31,22 +38,19 @@ def test_an_optimal_plan_passes_every_check():
 def test_a_share_above_the_cap_fails():
     """All 100 from China under a 60 % cap: the country-cap check must fail."""
     d = gallium_two_suppliers(max_country_share=0.6)
-    plan = Plan(buy={("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0},
-                used={}, make={}, funded={}, short={})
+    plan = bought(d, {("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0})
     assert "country cap" in failed(d, plan, 1000.0)
 
 
 def test_unmet_demand_fails():
     d = gallium_two_suppliers()
-    plan = Plan(buy={("CN-A", "gallium"): 90.0, ("JP-B", "gallium"): 0.0},
-                used={}, make={}, funded={}, short={})
+    plan = bought(d, {("CN-A", "gallium"): 90.0, ("JP-B", "gallium"): 0.0})
     assert set(failed(d, plan, 900.0)) == {"demand met"}
 
 
 def test_buying_above_capacity_fails():
     d = gallium_two_suppliers()
-    plan = Plan(buy={("CN-A", "gallium"): 10.0, ("JP-B", "gallium"): 90.0},
-                used={}, make={}, funded={}, short={})
+    plan = bought(d, {("CN-A", "gallium"): 10.0, ("JP-B", "gallium"): 90.0})
     assert "offer capacity" in failed(d, plan, 1450.0)
 
 
@@ -76,3 +80,9 @@ def test_recomputed_cost_matches_hand_arithmetic():
     plan, _ = optimal_plan(d)
     cost = plan_cost(d, plan)
     assert (cost.purchase_cost, cost.investment_cost) == pytest.approx((1100, 100))
+
+
+def test_buying_without_delivering_fails_the_lanes_check():
+    d = gallium_two_suppliers()
+    plan = replace(bought(d, {("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0}), ship={})
+    assert "lanes" in failed(d, plan, 1000.0)

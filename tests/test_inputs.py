@@ -50,7 +50,8 @@ def test_template_has_instructions_tables_comments_and_dropdowns():
     assert list(offers.tables) == ["tblOffers"]
     assert offers["A1"].comment is not None and "Supplier" in offers["A1"].comment.text
     lists = [dv for dv in offers.data_validations.dataValidation if dv.type == "list"]
-    assert {dv.formula1 for dv in lists} == {"Suppliers!$A$2:$A$2001", "Minerals!$A$2:$A$2001"}
+    assert {dv.formula1 for dv in lists} == {"Suppliers!$A$2:$A$2001", "Minerals!$A$2:$A$2001",
+                                             "Currencies!$A$2:$A$2001"}
     caps = wb["CountryCaps"]
     assert caps["C2"].number_format == "0%"
     assert offers.freeze_panes == "A2"
