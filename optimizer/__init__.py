@@ -15,7 +15,10 @@ from .data import Settings, SourcingData
 from .errors import (CheckError, InputError, OutputError, Problem, SolverError, SourcingError,
                      WorkbookFileError)
 from .reader import read_workbook
+from .scenarios import Change, Scenario, apply_changes, read_study
 from .solve import SolveResult, solve
+from .study import Study, compare, run_study, run_sweep, sweep
+from .study_writer import write_comparison
 from .writer import write_results
 
 __version__ = "0.1.0"
@@ -24,4 +27,7 @@ __all__ = [
     "read_workbook", "solve", "write_results", "SourcingData", "Settings", "SolveResult",
     "Problem", "SourcingError", "InputError", "WorkbookFileError", "OutputError", "SolverError",
     "CheckError", "__version__",
+    # what-if studies
+    "Change", "Scenario", "apply_changes", "read_study", "compare", "sweep", "run_study",
+    "run_sweep", "Study", "write_comparison",
 ]

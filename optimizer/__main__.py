@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main(prog_name="sourcing")
+if __name__ == "__main__":  # spawned worker processes import this module too (compare, sweep)
+    main(prog_name="sourcing")

@@ -122,14 +122,17 @@ def template(path: Path) -> None:
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 def validate(workbook: Path) -> None:
     """Check WORKBOOK against the input contract without solving."""
+    from .scenarios import read_study
+
     try:
-        data = read_workbook(workbook)
+        data, scenarios = read_study(workbook)  # and every change on its Scenarios sheet
     except InputError as exc:
         _report_input_error(exc)
     _report_warnings(data.warnings)
     click.echo(f"{workbook}: no problems found ({len(data.minerals)} minerals, "
                f"{len(data.suppliers)} suppliers, {len(data.offers)} offers, "
-               f"{len(data.projects)} projects)")
+               f"{len(data.projects)} projects"
+               + (f", {len(scenarios)} scenarios" if scenarios else "") + ")")
 
 
 def _table(result) -> str:
@@ -154,6 +157,16 @@ def _jsonable(summary: dict[str, object]) -> dict[str, object]:
     return {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, (int, float, bool, str))
                 else v) for k, v in summary.items()}
 
+
+def _register_studies() -> None:
+    """``sourcing compare`` and ``sourcing sweep`` live in optimizer/study_cli.py."""
+    from .study_cli import compare, sweep
+
+    main.add_command(compare)
+    main.add_command(sweep)
+
+
+_register_studies()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

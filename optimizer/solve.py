@@ -82,12 +82,17 @@ def solver_name() -> str:
 
 
 def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | None = None,
-          threads: int | None = None) -> SolveResult:
+          threads: int | None = None, *,
+          model: object = None, solver: object = None) -> SolveResult:
     """Find the least-cost plan for ``data``.
 
     ``time_limit`` (seconds) and ``mip_gap`` (relative, e.g. 1e-4) override the workbook's
     Settings. The plan is re-checked against the data after the solve; a failed check raises
     :class:`optimizer.CheckError`.
+
+    ``model`` is a model already built for ``data`` (or updated to match it) and ``solver`` the
+    persistent ``Highs`` to solve it with; :mod:`optimizer.reuse` passes both to re-solve a
+    model whose numbers changed instead of building it again.
     """
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
     from pyomo.contrib.solver.solvers.highs import Highs
@@ -103,7 +108,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     started = time.perf_counter()
-    model = build_model(data)
+    model = build_model(data) if model is None else model
     build_seconds = time.perf_counter() - started
 
     options: dict[str, object] = {"time_limit": time_limit, "rel_gap": mip_gap,
@@ -113,7 +118,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         options["threads"] = threads
     started = time.perf_counter()
     try:
-        res = Highs().solve(model, **options)
+        res = (Highs() if solver is None else solver).solve(model, **options)
     except Exception as exc:  # HiGHS or Pyomo failing is not the user's fault
         raise SolverError(f"the solver failed: {exc}") from exc
     solve_seconds = time.perf_counter() - started
