@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
@@ -24,6 +25,7 @@ from .validate import RawSheet, RawWorkbook, norm, validate
 MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB of XML is far beyond any real sourcing workbook
 MAX_RATIO = 200  # compressed -> uncompressed; real sheets compress about 5-20x
 MAX_MEMBERS = 10_000
+_XML_HEAD_BYTES = 64 * 1024  # how much of each XML part is scanned for entity declarations
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -57,7 +59,9 @@ def read_raw(path: str | Path) -> RawWorkbook:
         titles = list(book.sheet_names)
         wanted = {norm(s.name): s.name for s in schema.SHEETS}
         chosen: dict[str, str] = {}
-        for title in titles:
+        # Our sheets are read even when hidden; other hidden sheets are ignored like any extra
+        # sheet. If two sheets match one name, a visible worksheet wins over a hidden one.
+        for title in sorted(titles, key=_sheet_rank(book)):
             name = wanted.get(norm(title))
             if name is not None and name not in chosen:
                 chosen[name] = title
@@ -116,7 +120,46 @@ def _check_archive(path: Path) -> list[zipfile.ZipInfo]:
     if "xl/workbook.xml" not in names:
         kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "not an .xlsx"
         raise WorkbookFileError(where, f"is {kind}; save it as an Excel workbook (.xlsx)")
+    _refuse_entity_declarations(path, members)
     return members
+
+
+def _refuse_entity_declarations(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse XML parts that declare a DOCTYPE or entities (where entity bombs live).
+
+    Spreadsheet programs never write them. calamine does not expand entities (it stops at the
+    first one it does not know) and the parts read here go through defusedxml, so this check
+    is for a clear message, and to stay safe whatever the parser does. Only the head of each
+    part is inflated: a declaration must come before the root element.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for m in members:
+                if not m.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(m) as fh:
+                    head = fh.read(_XML_HEAD_BYTES).upper()
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise WorkbookFileError(str(path), f"part {m.filename} declares XML entities "
+                                            "(<!DOCTYPE>), which spreadsheet programs never "
+                                            "write; refused as unsafe (a possible entity bomb)")
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as exc:
+        raise WorkbookFileError(str(path), f"is a damaged .xlsx file ({exc})") from None
+
+
+def _sheet_rank(book):
+    """Sort key putting visible worksheets before hidden ones and chart sheets."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    meta = {m.name: m for m in getattr(book, "sheets_metadata", [])}
+
+    def rank(title: str) -> tuple[bool, bool]:
+        m = meta.get(title)
+        if m is None:
+            return (False, False)
+        return (m.typ != SheetTypeEnum.WorkSheet, m.visible != SheetVisibleEnum.Visible)
+
+    return rank
 
 
 def _sheet_xml_paths(path: Path, members: list[zipfile.ZipInfo]) -> dict[str, str]:
