@@ -8,6 +8,7 @@ problem listed on stderr); 2 usage error, including an output path that cannot b
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -140,8 +141,9 @@ def _table(result) -> str:
     rows = [("mineral", "demand", "supplied", "shortfall", "top country", "share", "cost")]
     for r in result.minerals.itertuples(index=False):
         rows.append((r.mineral, f"{r.demand:,.1f}", f"{r.supplied:,.1f}", f"{r.shortfall:,.1f}",
-                     r.top_country or "-",
-                     "-" if r.top_country_share is None else f"{r.top_country_share:.0%}",
+                     r.top_country if isinstance(r.top_country, str) else "-",  # NaN: none
+                     "-" if r.top_country_share is None or math.isnan(r.top_country_share)
+                     else f"{r.top_country_share:.0%}",
                      f"{r.cost:,.0f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []

@@ -528,3 +528,14 @@ def test_template_filled_in_by_hand_solves(tmp_path):
     assert result.status == "optimal"
     assert result.total_cost == pytest.approx(3300)
     assert plan(result) == {("Congo Mining", "cobalt"): 70, ("Aus Cobalt", "cobalt"): 30}
+
+
+def test_mineral_with_zero_demand_solves_and_shows_no_top_country(run, tmp_path):
+    """Found by the property tests: germanium needed 0 this year. Gallium comes all from China
+    at 10 (no cap): 100 x 10 = 1,000; germanium gets nothing and has no top country."""
+    sheets = {**GOOD, "Minerals": [["mineral", "demand"], ["gallium", 100], ["germanium", 0]]}
+    result = run("solve", workbook(tmp_path, sheets), "-o", tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("germanium"))
+    assert line.split()[4:6] == ["-", "-"]
+    assert "total cost 1,000.00" in result.stdout
