@@ -12,6 +12,7 @@ or build the data from pandas DataFrames with :meth:`SourcingData.from_frames`.
 """
 
 from .data import Settings, SourcingData
+from .diagnose import Diagnosis, explain
 from .errors import (CheckError, InputError, OutputError, Problem, SolverError, SourcingError,
                      WorkbookFileError)
 from .reader import read_workbook
@@ -19,6 +20,7 @@ from .scenarios import Change, Scenario, apply_changes, read_study
 from .solve import SolveResult, solve
 from .study import Study, compare, run_study, run_sweep, sweep
 from .study_writer import write_comparison
+from .report import write_report
 from .writer import write_results
 
 __version__ = "0.1.0"
@@ -27,6 +29,8 @@ __all__ = [
     "read_workbook", "solve", "write_results", "SourcingData", "Settings", "SolveResult",
     "Problem", "SourcingError", "InputError", "WorkbookFileError", "OutputError", "SolverError",
     "CheckError", "__version__",
+    # explaining a result: why there is no plan; the HTML report
+    "explain", "Diagnosis", "write_report",
     # what-if studies
     "Change", "Scenario", "apply_changes", "read_study", "compare", "sweep", "run_study",
     "run_sweep", "Study", "write_comparison",

@@ -17,6 +17,7 @@ import click
 from . import example as bundled
 from .reader import read_workbook
 from .solve import solve as solve_data
+from .report import write_report
 from .template import write_template
 from .writer import check_target, write_results
 from .errors import CheckError, InputError, OutputError, SolverError
@@ -63,9 +64,18 @@ def main() -> None:
               help="Relative optimality gap (e.g. 0.001); overrides Settings.mip_gap.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the Summary items as one JSON object on stdout, and nothing else.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH.html",
+              help="Also write a self-contained HTML page with the tables and charts.")
+@click.option("--no-cost-without-caps", "skip_uncapped", is_flag=True,
+              help="Skip the extra solve without country caps (Summary cost_without_caps).")
 def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
-          mip_gap: float | None, as_json: bool) -> None:
-    """Solve WORKBOOK (default: the bundled example) and write the results workbook."""
+          mip_gap: float | None, as_json: bool, report: Path | None = None,
+          skip_uncapped: bool = False) -> None:
+    """Solve WORKBOOK (default: the bundled example) and write the results workbook.
+
+    With no feasible plan (exit code 3) the explanation goes to stderr and the workbook holds
+    the Summary and a Diagnosis sheet instead of the plan.
+    """
     try:
         data = read_workbook(workbook) if workbook else bundled.example_data()
     except InputError as exc:
@@ -75,19 +85,22 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     target = output or Path("outputs") / f"{name}-plan.xlsx"
     try:
         check_target(target, [workbook] if workbook else [])
-        result = solve_data(data, time_limit=time_limit, mip_gap=mip_gap)
+        result = solve_data(data, time_limit=time_limit, mip_gap=mip_gap,
+                            cost_without_caps=not skip_uncapped)
     except OutputError as exc:
         _fail(str(exc), EXIT_USAGE)
     except (SolverError, CheckError) as exc:
         _fail(f"{exc} (this is a bug; please report it with the workbook)", EXIT_INTERNAL)
     if not result.has_plan:
+        message = f"no feasible plan: {result.message}"
+        if result.diagnosis is not None:  # explain, and write the Summary and Diagnosis
+            message += "\n" + result.diagnosis.text()
+            written = _write(result, target, report, workbook)
+            message += f"\nSummary and Diagnosis written to {written}"
         if as_json:
             click.echo(json.dumps(_jsonable(result.summary())))
-        _fail(f"no feasible plan: {result.message}", EXIT_INFEASIBLE)
-    try:
-        written = write_results(result, target, [workbook] if workbook else [])
-    except OutputError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        _fail(message, EXIT_INFEASIBLE)
+    written = _write(result, target, report, workbook)
     if as_json:
         click.echo(json.dumps(_jsonable(result.summary())))
         return
@@ -95,6 +108,20 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     click.echo(f"\n{result.message}: total cost {result.total_cost:,.2f} "
                f"{data.settings.currency}/year")
     click.echo(f"Results written to {written}")
+    if report:
+        click.echo(f"Report written to {report}")
+
+
+def _write(result, target: Path, report: Path | None, workbook: Path | None) -> Path:
+    """Write the results workbook (and the HTML report); a path that cannot be used exits 2."""
+    inputs = [workbook] if workbook else []
+    try:
+        written = write_results(result, target, inputs)
+        if report:
+            write_report(result, report, [*inputs, written])
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    return written
 
 
 @main.command()

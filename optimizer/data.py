@@ -86,6 +86,7 @@ class SourcingData:
         default_factory=lambda: _empty(["currency", "rate"], "currency"))
     source: str = "<data>"
     warnings: list[Problem] = field(default_factory=list)
+    settings_rows: dict[str, int] = field(default_factory=dict)  # setting -> its Excel row
 
     @classmethod
     def from_frames(

@@ -11,7 +11,7 @@ import pyomo.environ as pyo
 
 from .checks import Plan, supply_by_country
 from .data import SourcingData
-from .schema import OUTPUT_SHEETS
+from .schema import MARGINAL_COLUMNS, OUTPUT_SHEETS
 
 ZERO = 1e-9  # solver noise below this is reported as exactly zero
 
@@ -54,7 +54,10 @@ def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
 
 
 def _frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(OUTPUT_SHEETS[sheet]))
+    columns = list(OUTPUT_SHEETS[sheet])
+    later = MARGINAL_COLUMNS.get(sheet, ())  # filled by optimizer/marginals.py
+    table = pd.DataFrame(rows, columns=[c for c in columns if c not in later])
+    return table.reindex(columns=columns) if later else table
 
 
 def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:

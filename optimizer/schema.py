@@ -261,20 +261,36 @@ OUTPUT_SHEETS: dict[str, tuple[str, ...]] = {
                  "suppliers_used", "countries_used", "top_country", "top_country_share", "hhi"),
     "Allocations": ("supplier", "country", "mineral", "quantity", "unit_cost", "cost", "share",
                     "site", "transport_cost", "tariff_cost", "landed_unit_cost", "currency",
-                    "quote_unit_cost"),
-    "CountryShares": ("mineral", "country", "quantity", "share", "cap", "binding"),
+                    "quote_unit_cost", "capacity_value"),
+    "CountryShares": ("mineral", "country", "quantity", "share", "cap", "binding",
+                      "saving_per_point"),
     "Investments": ("project", "mineral", "country", "funded", "capacity", "quantity", "capex",
                     "budget"),
-    "Budgets": ("budget", "amount", "used", "left"),
+    "Budgets": ("budget", "amount", "used", "left", "next_project", "extra_budget_needed",
+                "saving_if_funded"),
     "Flows": ("supplier", "site", "mineral", "quantity"),
     "Sites": ("site", "mineral", "demand", "supplied", "shortfall", "landed_cost"),
     "Checks": ("check", "status", "detail"),
+    "Charts": ("chart", "series", "category", "value"),
 }
+
+#: columns filled after the plan by optimizer/marginals.py (blank when that is skipped)
+MARGINAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "CountryShares": ("saving_per_point",),
+    "Allocations": ("capacity_value",),
+    "Budgets": ("next_project", "extra_budget_needed", "saving_if_funded"),
+}
+
+#: the sheet written beside the Summary when there is no feasible plan (optimizer/diagnose.py)
+DIAGNOSIS_COLUMNS: tuple[str, ...] = (
+    "conflict", "explanation", "option", "rule", "sheet", "row", "column", "current",
+    "suggested", "change", "checked")
 
 SUMMARY_ITEMS: tuple[str, ...] = (
     "status", "total_cost", "purchase_cost", "fixed_cost", "investment_cost", "shortfall_cost",
     "transport_cost", "tariff_cost",
-    "best_bound", "mip_gap", "solve_seconds", "solver", "input_file", "created_at",
+    "cost_without_caps", "best_bound", "mip_gap", "solve_seconds", "solver", "input_file",
+    "created_at",
 )
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .checks import Check, CostBreakdown, Plan, check_plan, checks_frame, plan_cost
 from .data import SourcingData
 from .errors import CheckError, SolverError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .diagnose import Diagnosis
 
 #: statuses that come with a plan
 PLAN_STATUSES = ("optimal", "feasible")
@@ -62,6 +66,9 @@ class SolveResult:
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     message: str = ""
+    cost_without_caps: float | None = None  # same instance, no country caps (marginals.py)
+    diagnosis: Diagnosis | None = None  # why there is no plan (diagnose.py), when infeasible
+    explain_seconds: float = 0.0  # wall time of the extra solves: marginals, cost_without_caps
 
     @property
     def has_plan(self) -> bool:
@@ -82,7 +89,8 @@ def solver_name() -> str:
 
 
 def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | None = None,
-          threads: int | None = None, *,
+          threads: int | None = None, *, diagnose: bool = True, marginals: bool = True,
+          cost_without_caps: bool = True,
           model: object = None, solver: object = None) -> SolveResult:
     """Find the least-cost plan for ``data``.
 
@@ -93,6 +101,12 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     ``model`` is a model already built for ``data`` (or updated to match it) and ``solver`` the
     persistent ``Highs`` to solve it with; :mod:`optimizer.reuse` passes both to re-solve a
     model whose numbers changed instead of building it again.
+
+    Extra solves explain the outcome (each can be switched off): with no feasible plan,
+    ``diagnose`` fills ``result.diagnosis`` (:func:`optimizer.explain`); with a plan,
+    ``marginals`` adds saving_per_point, capacity_value and the Budgets next_project columns,
+    and ``cost_without_caps`` solves once more without country caps (see
+    :mod:`optimizer.marginals`).
     """
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
     from pyomo.contrib.solver.solvers.highs import Highs
@@ -130,7 +144,11 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         if tc in (TerminationCondition.provenInfeasible,
                   TerminationCondition.infeasibleOrUnbounded,
                   TerminationCondition.locallyInfeasible):
-            return SolveResult("infeasible", message="no plan satisfies every rule", **base)
+            from .diagnose import explain_safely
+
+            return SolveResult("infeasible", message="no plan satisfies every rule",
+                               diagnosis=explain_safely(data, time_limit) if diagnose else None,
+                               **base)
         if tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit,
                   TerminationCondition.interrupted):
             return SolveResult("no_plan_found", message=f"no plan found within {time_limit:g} s",
@@ -152,7 +170,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
                          + "; ".join(f"{c.check}: {c.detail}" for c in failed))
     cost: CostBreakdown = plan_cost(data, plan)
     allocations = allocations_table(data, plan)
-    return SolveResult(
+    result = SolveResult(
         status=status,
         total_cost=objective,
         purchase_cost=cost.purchase_cost,
@@ -176,6 +194,12 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         f"plan found at the time limit, not proven optimal (gap {gap:.2%})",
         **base,
     )
+    if marginals or cost_without_caps:
+        from .marginals import explain_plan
+
+        explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
+                     marginals=marginals, cost_without_caps=cost_without_caps)
+    return result
 
 
 def _gap(objective: float, bound: float | None) -> float | None:

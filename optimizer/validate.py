@@ -420,6 +420,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
         tables[spec.name] = _parse_sheet(sheet, spec, out)
 
     settings = _settings(tables["Settings"], out)
+    settings_rows = {norm(r["setting"]): r["excel_row"] for r in tables["Settings"].records
+                     if isinstance(r.get("setting"), str)} if tables["Settings"] else {}
     minerals_t, suppliers_t, offers_t = tables["Minerals"], tables["Suppliers"], tables["Offers"]
     caps_t, projects_t, budgets_t = tables["CountryCaps"], tables["Projects"], tables["Budgets"]
 
@@ -560,6 +562,7 @@ def validate(raw: RawWorkbook, source: str | None = None,
             rec["demand"] = 0.0
     return SourcingData(
         settings=settings,
+        settings_rows=settings_rows,
         minerals=_frame(valid, ("mineral", "demand", "max_country_share", "shortfall_penalty"),
                         "mineral"),
         suppliers=_frame([r for r in suppliers_t.records if not r.get("_invalid")],

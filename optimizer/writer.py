@@ -45,6 +45,8 @@ COLUMN_FORMATS: dict[str, str] = {
                           "quote_unit_cost")},
     **{c: QUANTITY for c in ("quantity", "demand", "supplied", "shortfall", "capacity",
                              "min_order")},
+    **{c: MONEY for c in ("cost_without_caps", "saving_per_point", "capacity_value",
+                          "extra_budget_needed", "saving_if_funded")},
     "hhi": "0.000",
     "solve_seconds": "0.00",
 }
@@ -208,5 +210,13 @@ def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -
     Raises :class:`optimizer.OutputError` when the target cannot be written.
     """
     inputs = [*inputs, *([result.input_file] if result.input_file else [])]
-    return save_workbook(new_workbook(results_sheets(result)), path, inputs)
+    if not result.has_plan and getattr(result, "diagnosis", None) is not None:
+        # no plan: the Summary and why (optimizer/diagnose.py)
+        sheets = [results_sheets(result)[0], SheetOut("Diagnosis", result.diagnosis.table())]
+        return save_workbook(new_workbook(sheets), path, inputs)
+    from .charts import add_charts_sheet
+
+    wb = new_workbook(results_sheets(result))
+    add_charts_sheet(wb, result)  # the Charts sheet; notes on the marginal-value columns
+    return save_workbook(wb, path, inputs)
 

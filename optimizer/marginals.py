@@ -1,0 +1,296 @@
+"""What each rule costs: marginal values of a solved plan and the price of the caps.
+
+Four kinds of number, all in the data's currency per year:
+
+- ``CountryShares.saving_per_point``: how much the total cost would fall if that country's cap
+  on that mineral were one percentage point higher (0 when the cap does not bind);
+- ``Allocations.capacity_value``: what one more unit of that offer's (or project's) capacity
+  would save, per quantity unit;
+- ``Budgets.next_project``, ``extra_budget_needed``, ``saving_if_funded``: the unfunded project
+  that more money would buy first, how much more money that takes and what it saves;
+- ``cost_without_caps`` (Summary): the cost of the same instance with no country caps and no
+  group rules (GroupRules): the price of resilience.
+
+The first two are dual values of the linear program left when every yes/no decision (contract
+used, project funded, supplier qualified) is fixed at the plan's value. They therefore hold
+**for the chosen projects and contracts**, and for small changes: a change large enough to make
+another contract or project worth taking is not priced by them. Budgets are lumpy, so their
+duals say nothing useful: the budget columns come from solving again with the budget raised.
+
+Signs (Pyomo + HiGHS, minimisation): a ``<=`` row has a dual ``y <= 0`` and the optimal cost
+changes by ``y`` per unit of right-hand side; a variable at its upper bound has a reduced cost
+``r <= 0`` and the cost changes by ``r`` per unit of bound. The cap row
+``sum_{o in O(m,c)} buy[o] + ... <= cap * supplied[m]`` moves its right-hand side by
+``supplied[m]`` per unit of cap, so ``d cost / d cap = y * supplied[m]`` and one point (0.01)
+saves ``-0.01 * y * supplied[m]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import pyomo.environ as pyo
+
+from .data import SourcingData
+
+POINT = 0.01  # one percentage point, as a fraction
+_TOL = 1e-9
+
+
+def _lp_duals(model: pyo.ConcreteModel, time_limit: float):
+    """Fix every binary at its value, solve the LP; return (duals, reduced costs) or None."""
+    from pyomo.contrib.solver.common.results import SolutionStatus
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    for var in model.component_data_objects(pyo.Var, descend_into=True):
+        if var.is_binary():
+            # HiGHS keeps a fixed integer column integral (a MIP, no duals): make it continuous
+            value = round(var.value or 0.0)
+            var.domain = pyo.UnitInterval
+            var.fix(value)
+    res = Highs().solve(model, time_limit=max(1.0, time_limit), load_solutions=False,
+                        raise_exception_on_nonoptimal_result=False)
+    if res.solution_status != SolutionStatus.optimal:
+        return None
+    try:
+        duals = res.solution_loader.get_duals()
+        reduced = res.solution_loader.get_reduced_costs()
+    except Exception:  # e.g. NoDualsError: the values stay blank rather than fail the solve
+        return None
+    res.solution_loader.load_vars()
+    return duals, reduced
+
+
+def _row_dual(duals, component, index) -> float:
+    if component is None or index not in component:
+        return 0.0
+    con = component[index]
+    return float(duals.get(con, 0.0)) if con.active else 0.0
+
+
+def _value(var) -> float:
+    return 0.0 if var is None else float(pyo.value(var) or 0.0)
+
+
+def _bound_dual(var, reduced) -> float:
+    """d cost / d (upper bound of var): its reduced cost when it sits at that bound."""
+    if var.ub is None or var.value is None:
+        return 0.0
+    rc = float(reduced.get(var, 0.0))
+    at_ub = var.value >= var.ub - 1e-7 * max(1.0, abs(var.ub))
+    return rc if at_ub and rc < 0 else 0.0
+
+
+def saving_per_point(model, duals, mineral: str, country: str) -> float:
+    """Cost saved by one more percentage point of cap on (mineral, country); 0 if not binding."""
+    cap_rows = getattr(model, "country_cap", None)
+    y = _row_dual(duals, cap_rows, (mineral, country))
+    supplied = _value(model.supplied[mineral]) if mineral in model.supplied else 0.0
+    return _clean(-y * supplied * POINT)
+
+
+def offer_capacity_value(model, duals, reduced, offer) -> float:
+    """Cost saved per extra unit of ``offer``'s capacity, with contracts fixed as chosen.
+
+    Offers.capacity appears as the bound of buy[o], in offer_capacity[o] (times use[o]) and in
+    supplier_use[o] (times qualify[s]); raising it moves all three.
+    """
+    d = _bound_dual(model.buy[offer], reduced)
+    use = getattr(model, "use", None)
+    if use is not None and offer in use:
+        d += _row_dual(duals, getattr(model, "offer_capacity", None), offer) * _value(use[offer])
+    qualify = getattr(model, "qualify", None)
+    if qualify is not None and offer[0] in qualify:
+        d += _row_dual(duals, getattr(model, "supplier_use", None), offer) * _value(
+            qualify[offer[0]])
+    return _clean(-d)
+
+
+def project_capacity_value(model, duals, reduced, project: str) -> float:
+    """Cost saved per extra unit of a funded project's capacity."""
+    d = _bound_dual(model.make[project], reduced)
+    fund = getattr(model, "fund", None)
+    if fund is not None and project in fund:
+        d += _row_dual(duals, getattr(model, "project_capacity", None), project) * _value(
+            fund[project])
+    return _clean(-d)
+
+
+def _clean(x: float) -> float:
+    return 0.0 if abs(x) < 1e-9 * max(1.0, abs(x)) or abs(x) < 1e-7 else float(x)
+
+
+def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
+                        time_limit: float = 60.0) -> bool:
+    """Fill CountryShares.saving_per_point and Allocations.capacity_value in ``result``.
+
+    ``model`` is the solved model (binaries fixed for the LP, then restored). Returns False, the
+    columns left blank, if the fixed LP could not be solved.
+    """
+    saved = [(v, v.domain, v.fixed, v.value)
+             for v in model.component_data_objects(pyo.Var, descend_into=True)]
+    try:
+        got = _lp_duals(model, time_limit)
+        if got is None:
+            return False
+        _fill_marginals(result, data, model, *got)
+    finally:  # leave the model as it was: optimizer.reuse may solve it again
+        for var, domain, fixed, value in saved:
+            var.domain = domain
+            var.set_value(value, skip_validation=True)
+            if fixed:
+                var.fix()
+            else:
+                var.unfix()
+    return True
+
+
+def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
+                    reduced) -> None:
+    shares = result.country_shares
+    if len(shares):
+        shares["saving_per_point"] = [
+            saving_per_point(model, duals, m, c)
+            for m, c in zip(shares["mineral"], shares["country"])]
+    alloc = result.allocations
+    if len(alloc):
+        offers, projects = set(data.offers.index), set(data.projects.index)
+        values = []
+        for source, mineral in zip(alloc["supplier"], alloc["mineral"]):
+            if (source, mineral) in offers:
+                values.append(offer_capacity_value(model, duals, reduced, (source, mineral)))
+            elif source in projects:
+                values.append(project_capacity_value(model, duals, reduced, source))
+            else:
+                values.append(None)
+        alloc["capacity_value"] = values
+
+
+# --- budgets: solve again with more money -----------------------------------------------------
+def _plain_solve(data: SourcingData, time_limit: float, mip_gap: float):
+    from .solve import solve
+
+    return solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
+                 marginals=False, cost_without_caps=False)
+
+
+def _with_amount(data: SourcingData, budget: str, amount: float) -> SourcingData:
+    budgets = data.budgets.copy()
+    budgets.at[budget, "amount"] = amount
+    return dataclasses.replace(data, budgets=budgets)
+
+
+def next_project(data: SourcingData, result, budget: str, time_limit: float = 60.0,
+                 mip_gap: float = 1e-4, tries: int = 3) -> tuple[str | None, float | None,
+                                                                   float]:
+    """The unfunded project(s) more money on ``budget`` would buy first.
+
+    Candidate raises are the smallest extra amounts at which one more unfunded project fits,
+    on its own or in place of a funded one (``used + capex_p [- capex_q] - amount``), tried in
+    increasing order (at most ``tries``), then the budget raised to the capex of all its
+    projects. The first re-solve whose cost is lower than the plan's (by more than the relative
+    ``mip_gap``) gives ``(projects newly funded, extra money it uses, saving per year)``.
+    Returns ``(None, None, 0.0)`` when more money buys nothing that lowers the cost.
+    """
+    projects = data.projects
+    plan = result.plan
+    mine = [p for p in projects.index if projects.at[p, "budget"] == budget
+            and float(projects.at[p, "capex"]) > 0]
+    amount = float(data.budgets.at[budget, "amount"])
+    used = sum(float(projects.at[p, "capex"]) for p in mine if plan.funded.get(p))
+    unfunded = [p for p in mine if not plan.funded.get(p)]
+    if not unfunded:
+        return None, None, 0.0
+    capex = {p: float(projects.at[p, "capex"]) for p in mine}
+    levels = {used + capex[p] - amount for p in unfunded}
+    levels |= {used - capex[q] + capex[p] - amount for p in unfunded for q in mine
+               if plan.funded.get(q)}
+    levels = sorted(x for x in levels if x > _TOL * max(1.0, amount))[:tries]
+    everything = sum(capex.values()) - amount
+    if everything > _TOL and (not levels or levels[-1] < everything):
+        levels.append(everything)
+    base = float(result.total_cost)
+    threshold = max(1e-6, mip_gap) * max(1.0, abs(base))
+    started = time.perf_counter()
+    for extra in levels:
+        left = time_limit - (time.perf_counter() - started)
+        if left <= 0:
+            break
+        again = _plain_solve(_with_amount(data, budget, amount + extra), left, mip_gap)
+        if not again.has_plan or base - float(again.total_cost) <= threshold:
+            continue
+        new = [p for p in mine if again.plan.funded.get(p) and not plan.funded.get(p)]
+        new_used = sum(capex[p] for p in mine if again.plan.funded.get(p))
+        return (", ".join(new) if new else None, max(0.0, new_used - amount),
+                base - float(again.total_cost))
+    return None, None, 0.0
+
+
+def add_budget_options(result, data: SourcingData, time_limit: float = 60.0,
+                       mip_gap: float = 1e-4) -> None:
+    """Fill Budgets.next_project, extra_budget_needed and saving_if_funded in ``result``."""
+    budgets = result.budgets
+    if not len(budgets):
+        return
+    rows = [next_project(data, result, b, time_limit, mip_gap) for b in budgets["budget"]]
+    budgets["next_project"] = [r[0] for r in rows]
+    budgets["extra_budget_needed"] = [r[1] for r in rows]
+    budgets["saving_if_funded"] = [r[2] for r in rows]
+
+
+# --- the price of the caps --------------------------------------------------------------------
+def _drop_country_caps(data: SourcingData) -> SourcingData:
+    minerals = data.minerals.copy()
+    minerals["max_country_share"] = float("nan")
+    return dataclasses.replace(
+        data, country_caps=data.country_caps.iloc[0:0],
+        minerals=minerals,
+        settings=dataclasses.replace(data.settings, max_country_share=1.0))
+
+
+def _drop_group_rules(data: SourcingData) -> SourcingData:
+    rules = getattr(data, "group_rules", None)
+    if rules is None or not len(rules):
+        return data
+    return dataclasses.replace(data, group_rules=rules.iloc[0:0])
+
+
+#: each removes one family of share rules from the data; a new family of share rules adds one
+UNCAPS: list[Callable[[SourcingData], SourcingData]] = [_drop_country_caps, _drop_group_rules]
+
+
+def without_caps(data: SourcingData) -> SourcingData:
+    """``data`` without share rules: country caps, group rules (every rule in :data:`UNCAPS`)."""
+    for uncap in UNCAPS:
+        data = uncap(data)
+    return data
+
+
+def solve_without_caps(data: SourcingData, time_limit: float = 60.0,
+                       mip_gap: float = 1e-4) -> float | None:
+    """Total cost of the same instance without country caps and group rules (None: no plan)."""
+    result = _plain_solve(without_caps(data), time_limit, mip_gap)
+    return float(result.total_cost) if result.has_plan else None
+
+
+def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
+                 time_limit: float = 60.0, mip_gap: float = 1e-4, marginals: bool = True,
+                 cost_without_caps: bool = True) -> None:
+    """Add the marginal values, budget options and cost_without_caps to a solved ``result``.
+
+    Called by :func:`optimizer.solve`; ``result.explain_seconds`` records the time it took.
+    """
+    started = time.perf_counter()
+    if marginals:
+        add_marginal_values(result, data, model, time_limit)
+        add_budget_options(result, data, time_limit, mip_gap)
+    if cost_without_caps:
+        result.cost_without_caps = solve_without_caps(data, time_limit, mip_gap)
+    result.explain_seconds = time.perf_counter() - started
+
+
+__all__ = ["explain_plan", "add_marginal_values", "add_budget_options", "next_project",
+           "solve_without_caps", "without_caps", "saving_per_point", "offer_capacity_value",
+           "project_capacity_value", "UNCAPS", "POINT"]
