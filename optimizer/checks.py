@@ -30,6 +30,12 @@ class Plan:
     ship: dict[tuple[str, str, str], float] = field(default_factory=dict)
     # (supplier or project, mineral, site) -> quantity delivered there
     qualified: dict[str, bool] = field(default_factory=dict)  # supplier fixed cost paid
+    reserve: dict[tuple[str, str], float] = field(default_factory=dict)
+    # capacity reserved under offers that reserve more than they buy (else reserved = bought)
+
+    def reserved(self, offer: tuple[str, str]) -> float:
+        """Capacity contracted under ``offer`` (>= what is bought)."""
+        return self.reserve.get(offer, self.buy.get(offer, 0.0))
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,13 @@ class CostBreakdown:
     shortfall_cost: float
     transport_cost: float = 0.0
     tariff_cost: float = 0.0
+    reservation_cost: float = 0.0
 
     @property
     def total_cost(self) -> float:
         return (self.purchase_cost + self.fixed_cost + self.investment_cost
-                + self.shortfall_cost + self.transport_cost + self.tariff_cost)
+                + self.shortfall_cost + self.transport_cost + self.tariff_cost
+                + self.reservation_cost)
 
 
 def _tol(reference: float) -> float:
@@ -83,8 +91,10 @@ def plan_cost(data: SourcingData, plan: Plan) -> CostBreakdown:
                 row = arcs.loc[arc]
                 transport += row["transport_cost"] * q
                 tariff += row["tariff_rate"] * row["unit_cost"] * q
+    reservation = sum(offers.at[o, "reservation_cost"] * plan.reserved(o)
+                      for o in plan.buy if offers.at[o, "reservation_cost"] > 0)
     return CostBreakdown(float(purchase), float(fixed), float(investment), float(shortfall),
-                         float(transport), float(tariff))
+                         float(transport), float(tariff), float(reservation))
 
 
 def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
@@ -197,6 +207,13 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
             failures.append(f"{supplier}: supplies {total:,.6g} without its fixed cost paid")
     record("supplier limits", failures, "supplier-wide capacity and fixed costs hold")
 
+    record("group rules", _group_failures(data, by_country, supplied),
+           f"{len(data.group_rules)} group rules hold")
+    record("diversification", _diversification_failures(data, plan, by_country, supplied),
+           "max_supplier_share, min_suppliers and min_countries hold")
+    record("n1 coverage", _n1_failures(data, plan), "losing any one country leaves enough "
+                                                     "contracted capacity where required")
+
     failures = []
     for budget, amount in data.budgets["amount"].items():
         projects = data.projects[data.projects["budget"] == budget]
@@ -216,6 +233,84 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
             f"recomputed {cost.total_cost:,.6f} vs solver objective {objective:,.6f} "
             f"(difference {diff:.3g}, tolerance relative {COST_REL_TOL:g})"))
     return checks
+
+
+def _group_failures(data: SourcingData, by_country, supplied) -> list[str]:
+    failures = []
+    members = data.group_members()
+    for (group, mm), (lo, hi) in data.group_rules_by_mineral().items():
+        total = supplied.get(mm, 0.0)
+        q = sum(by_country.get(mm, {}).get(c, 0.0) for c in members.get(group, ()))
+        if lo is not None and q < lo * total - _tol(total):
+            failures.append(f"{mm} from {group}: {q:,.6g} < {lo:.2%} of {total:,.6g}")
+        if hi is not None and q > hi * total + _tol(total):
+            failures.append(f"{mm} from {group}: {q:,.6g} > {hi:.2%} of {total:,.6g}")
+    return failures
+
+
+def _diversification_failures(data: SourcingData, plan: Plan, by_country, supplied
+                              ) -> list[str]:
+    from .model import COUNT_SHARE
+
+    failures = []
+    minerals = data.minerals
+    for mm, row in minerals.iterrows():
+        total = supplied.get(mm, 0.0)
+        eps = max(COUNT_SHARE * float(row["demand"]), COUNT_SHARE)
+        offers = [(o, q) for o, q in plan.buy.items() if o[1] == mm]
+        if pd.notna(row["max_supplier_share"]):
+            for o, q in offers:
+                if q > row["max_supplier_share"] * total + _tol(total):
+                    failures.append(f"{mm}: {o[0]} supplies {q / total:.4%} > "
+                                    f"{row['max_supplier_share']:.4%}")
+        if pd.notna(row["min_suppliers"]) and row["min_suppliers"] > 0:
+            counted = sum(1 for o, q in offers
+                          if q >= max(data.offers.at[o, "min_order"], eps) - _tol(eps))
+            if counted < row["min_suppliers"]:
+                failures.append(f"{mm}: {counted} suppliers < min_suppliers "
+                                f"{row['min_suppliers']:g}")
+        if pd.notna(row["min_countries"]) and row["min_countries"] > 0:
+            counted = sum(1 for q in by_country.get(mm, {}).values() if q >= eps - _tol(eps))
+            if counted < row["min_countries"]:
+                failures.append(f"{mm}: {counted} countries < min_countries "
+                                f"{row['min_countries']:g}")
+    return failures
+
+
+def _n1_failures(data: SourcingData, plan: Plan) -> list[str]:
+    failures = []
+    for mm, f in data.minerals["n1_coverage"].dropna().items():
+        if f <= 0:
+            continue
+        need = f * data.minerals.at[mm, "demand"]
+        for lost in data.supply_countries().get(mm, ()):
+            left = contracted_capacity(data, plan, mm, lost)
+            if left < need - _tol(need):
+                failures.append(f"{mm} without {lost}: {left:,.6g} contracted < "
+                                f"{f:.2%} of demand ({need:,.6g})")
+        for o, q in plan.buy.items():
+            if o[1] == mm and not q - _tol(q) <= plan.reserved(o) <= \
+                    data.offers.at[o, "capacity"] + _tol(q):
+                failures.append(f"{o[0]} / {mm}: reserved {plan.reserved(o):,.6g} outside "
+                                f"[bought {q:,.6g}, capacity]")
+    return failures
+
+
+def contracted_capacity(data: SourcingData, plan: Plan, mineral: str,
+                        lost: str | None = None) -> float:
+    """Reserved offer capacity plus funded project capacity for ``mineral``, outside ``lost``."""
+    total = sum(plan.reserved(o) for o in plan.buy
+                if o[1] == mineral and data.offers.at[o, "country"] != lost)
+    projects = data.projects
+    total += sum(float(projects.at[p, "capacity"]) for p, funded in plan.funded.items()
+                 if (funded or not _needs_funding(projects.loc[p]))
+                 and projects.at[p, "mineral"] == mineral and projects.at[p, "country"] != lost)
+    return total
+
+
+def _needs_funding(project: pd.Series) -> bool:
+    """A project with neither capex nor a fixed cost is available without a decision."""
+    return project["capex"] > 0 or project["fixed_cost"] > 0
 
 
 def checks_frame(checks: list[Check]) -> pd.DataFrame:

@@ -63,14 +63,23 @@ def main() -> None:
 @click.option("--mip-gap", type=click.FloatRange(min=0, max=1), metavar="GAP",
               help="Relative optimality gap (e.g. 0.001); overrides Settings.mip_gap.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the Summary items as one JSON object on stdout, and nothing else.")
+              help="Print the Summary items and the seconds each stage took (read_seconds, "
+                   "build_seconds, ...) as one JSON object on stdout, and nothing else.")
+@click.option("--write-model", type=click.Path(dir_okay=False, path_type=Path),
+              callback=lambda _ctx, _param, value: _model_path(value), metavar="PATH",
+              help="Also write the model exactly as handed to HiGHS, as .mps or .lp (by "
+                   "extension).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH.html",
               help="Also write a self-contained HTML page with the tables and charts.")
 @click.option("--no-cost-without-caps", "skip_uncapped", is_flag=True,
               help="Skip the extra solve without country caps (Summary cost_without_caps).")
+@click.option("--objective", type=click.Choice(["cost", "expected", "cvar"]),
+              help="What to minimise; overrides Settings.objective (expected and cvar weigh "
+                   "the Disruptions scenarios).")
 def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
-          mip_gap: float | None, as_json: bool, report: Path | None = None,
-          skip_uncapped: bool = False) -> None:
+          mip_gap: float | None, as_json: bool, write_model: Path | None,
+          report: Path | None = None, skip_uncapped: bool = False,
+          objective: str | None = None) -> None:
     """Solve WORKBOOK (default: the bundled example) and write the results workbook.
 
     With no feasible plan (exit code 3) the explanation goes to stderr and the workbook holds
@@ -81,12 +90,17 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     except InputError as exc:
         _report_input_error(exc)
     _report_warnings(data.warnings)
+    if objective:
+        try:
+            data = data.with_objective(objective)
+        except ValueError as exc:
+            _fail(str(exc), EXIT_USAGE)
     name = workbook.stem if workbook else "critical_minerals"
     target = output or Path("outputs") / f"{name}-plan.xlsx"
     try:
         check_target(target, [workbook] if workbook else [])
         result = solve_data(data, time_limit=time_limit, mip_gap=mip_gap,
-                            cost_without_caps=not skip_uncapped)
+                            write_model=write_model, cost_without_caps=not skip_uncapped)
     except OutputError as exc:
         _fail(str(exc), EXIT_USAGE)
     except (SolverError, CheckError) as exc:
@@ -98,11 +112,11 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
             written = _write(result, target, report, workbook)
             message += f"\nSummary and Diagnosis written to {written}"
         if as_json:
-            click.echo(json.dumps(_jsonable(result.summary())))
+            click.echo(json.dumps(_jsonable({**result.summary(), **result.timings()})))
         _fail(message, EXIT_INFEASIBLE)
     written = _write(result, target, report, workbook)
     if as_json:
-        click.echo(json.dumps(_jsonable(result.summary())))
+        click.echo(json.dumps(_jsonable({**result.summary(), **result.timings()})))
         return
     click.echo(_table(result))
     click.echo(f"\n{result.message}: total cost {result.total_cost:,.2f} "
@@ -161,6 +175,73 @@ def validate(workbook: Path) -> None:
                f"{len(data.suppliers)} suppliers, {len(data.offers)} offers, "
                f"{len(data.projects)} projects"
                + (f", {len(scenarios)} scenarios" if scenarios else "") + ")")
+
+
+@main.command()
+@click.argument("workbook", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, exists=True,
+                                                     path_type=Path),
+              help="A results workbook from sourcing solve to stress (default: solve now).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Stress workbook [default: outputs/<input name>-stress.xlsx].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the stress table as a JSON array on stdout, and nothing else.")
+def stress(workbook: Path | None, plan_path: Path | None, output: Path | None,
+           as_json: bool) -> None:
+    """Stress a plan: every Disruptions scenario and the loss of each supplying country.
+
+    The plan is not re-optimised: what survives is used, spare capacity is bought spot, the
+    rest is shortfall. Writes a Stress sheet with a chart.
+    """
+    from .reader import read_plan
+    from .stress import risk_summary
+    from .stress import stress as run_stress
+    from .writer import write_stress
+
+    try:
+        data = read_workbook(workbook) if workbook else bundled.example_data()
+        name = workbook.stem if workbook else "critical_minerals"
+        target = output or Path("outputs") / f"{name}-stress.xlsx"
+        inputs = [p for p in (workbook, plan_path) if p]
+        check_target(target, inputs)
+        if plan_path:
+            plan = read_plan(plan_path, data)
+        else:
+            result = solve_data(data, diagnose=False, marginals=False, cost_without_caps=False)
+            if not result.has_plan:
+                _fail(f"no feasible plan to stress: {result.message}", EXIT_INFEASIBLE)
+            plan = result.plan
+        stressed = run_stress(data, plan)
+        written = write_stress(stressed, risk_summary(data, stressed), target, inputs)
+    except InputError as exc:
+        _report_input_error(exc)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (SolverError, CheckError) as exc:
+        _fail(f"{exc} (this is a bug; please report it with the workbook)", EXIT_INTERNAL)
+    table = stressed.table
+    if as_json:
+        click.echo(table.to_json(orient="records"))
+        return
+    failing = table[table["fails"] == "yes"]
+    width = max(len(c) for c in table["case"])
+    click.echo(f"{'case':<{width}}  {'extra cost':>14}  minerals short")
+    for case, cost in stressed.costs.items():
+        short = failing[failing["case"] == case]
+        detail = ", ".join(f"{r.mineral} {r.shortfall_pct:.0%}" for r in short.itertuples())
+        click.echo(f"{case:<{width}}  {cost - stressed.normal_cost:>14,.0f}  {detail or '-'}")
+    click.echo(f"\nStress workbook written to {written}")
+
+
+def _model_path(value: Path | None) -> Path | None:
+    from .solve import check_model_path
+
+    if value is not None:
+        try:
+            check_model_path(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
 
 
 def _table(result) -> str:

@@ -13,7 +13,9 @@ import pandas as pd
 from .errors import Problem
 
 
-SINGLE_SITE = "(single site)"  # the site of a workbook without a Sites sheet
+SINGLE_SITE = "(single site)"
+_OPTIONAL_EMPTY = ("Sites", "Demand", "Lanes", "Tariffs", "Currencies", "Countries", "GroupRules",
+                   "Disruptions")  # the site of a workbook without a Sites sheet
 
 
 def _empty(columns: list[str], index: str | list[str] | None = None) -> pd.DataFrame:
@@ -33,6 +35,10 @@ class Settings:
     mip_gap: float = 1e-4
     currency: str = "USD"
     quantity_unit: str = "t"
+    objective: str = "cost"
+    spot_premium: float = 0.5
+    risk_weight: float = 1.0
+    cvar_alpha: float = 0.9
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -84,9 +90,16 @@ class SourcingData:
         default_factory=lambda: _empty(["origin", "destination", "mineral", "rate"]))
     currencies: pd.DataFrame = field(
         default_factory=lambda: _empty(["currency", "rate"], "currency"))
+    countries: pd.DataFrame = field(
+        default_factory=lambda: _empty(["country", "groups"], "country"))
+    group_rules: pd.DataFrame = field(
+        default_factory=lambda: _empty(["group", "mineral", "min_share", "max_share"]))
+    disruptions: pd.DataFrame = field(default_factory=lambda: _empty(
+        ["scenario", "probability", "country", "supplier", "mineral", "capacity_factor"]))
     source: str = "<data>"
     warnings: list[Problem] = field(default_factory=list)
     settings_rows: dict[str, int] = field(default_factory=dict)  # setting -> its Excel row
+    read_seconds: float = 0.0  # wall time read_workbook took to read and validate the file
 
     @classmethod
     def from_frames(
@@ -139,7 +152,8 @@ class SourcingData:
         from . import schema
 
         offers, projects = self.offers.copy(), self.projects.copy()
-        for table, money in ((offers, ("fixed_cost",)), (projects, ("capex", "fixed_cost"))):
+        for table, money in ((offers, ("fixed_cost", "reservation_cost")),
+                             (projects, ("capex", "fixed_cost"))):
             table["unit_cost"] = table["quote_unit_cost"]
             for column in money:
                 table[column] = table[column] / table["fx_rate"]
@@ -150,19 +164,33 @@ class SourcingData:
                   "CountryCaps": self.country_caps, "Projects": projects,
                   "Budgets": self.budgets, "Sites": self.sites, "Demand": self.demand,
                   "Lanes": self.lanes, "Tariffs": self.tariffs,
-                  "Currencies": self.currencies[self.currencies["excel_row"].notna()]}
+                  "Currencies": self.currencies[self.currencies["excel_row"].notna()],
+                  "Countries": self.countries, "GroupRules": self.group_rules,
+                  "Disruptions": self.disruptions}
         out: dict[str, pd.DataFrame] = {}
         for sheet, table in tables.items():
             columns = [c.name for c in schema.SHEETS_BY_NAME[sheet].columns]
             flat = table.reset_index() if any(n is not None for n in table.index.names) \
                 else table
-            if sheet in ("Sites", "Demand", "Lanes", "Tariffs", "Currencies") and flat.empty:
+            if sheet in _OPTIONAL_EMPTY and flat.empty:
                 continue  # an absent optional sheet stays absent
             out[sheet] = flat.reindex(columns=columns).reset_index(drop=True)
         settings = self.settings.as_dict()
         out["Settings"] = pd.DataFrame({"setting": list(settings),
                                         "value": list(settings.values())})
         return out
+
+    def with_objective(self, objective: str) -> "SourcingData":
+        """A copy planned for ``objective`` (cost, expected or cvar); the latter two need
+        Disruptions scenarios. Raises ValueError with the reason otherwise."""
+        objective = objective.strip().lower()
+        if objective not in ("cost", "expected", "cvar"):
+            raise ValueError(f"{objective!r} is not an objective; expected cost, expected or "
+                             "cvar")
+        if objective != "cost" and not len(self.disruptions):
+            raise ValueError(f"objective {objective} needs Disruptions scenarios; this workbook "
+                             "has none")
+        return self.with_settings(objective=objective)
 
     def with_settings(self, **changes: object) -> "SourcingData":
         """A copy with some settings changed (the tables are shared, not copied)."""
@@ -307,3 +335,62 @@ class SourcingData:
         arcs["landed_unit_cost"] = (arcs["unit_cost"] * (1 + arcs["tariff_rate"])
                                     + arcs["transport_cost"])
         return arcs.reset_index(drop=True)
+
+    # --- resilience: groups and disruptions -----------------------------------------------------
+    def group_members(self) -> dict[str, list[str]]:
+        """group tag -> countries (Countries.groups), tags as first written."""
+        members: dict[str, list[str]] = {}
+        for country, groups in self.countries["groups"].items():
+            for tag in filter(None, (t.strip() for t in str(groups or "").split(","))):
+                members.setdefault(tag, []).append(country)
+        return members
+
+    def group_rules_by_mineral(self) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+        """(group, mineral) -> (min_share, max_share); a mineral's own rule beats a blank one."""
+        rules: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+        table = self.group_rules
+        for specific in (False, True):
+            part = table[table["mineral"].notna() == specific]
+            for g, mm, lo, hi in zip(part["group"], part["mineral"], part["min_share"],
+                                     part["max_share"]):
+                lo = None if pd.isna(lo) else float(lo)
+                hi = None if pd.isna(hi) else float(hi)
+                for mineral in ([mm] if specific else list(self.minerals.index)):
+                    rules[(g, mineral)] = (lo, hi)
+        return rules
+
+    def scenarios(self) -> list["Disruption"]:
+        """The Disruptions sheet as scenarios, in order of first appearance."""
+        out: dict[str, Disruption] = {}
+        for row in self.disruptions.itertuples(index=False):
+            d = out.setdefault(row.scenario, Disruption(row.scenario, float(row.probability)))
+            d.rules.append((None if pd.isna(row.country) else row.country,
+                            None if pd.isna(row.supplier) else row.supplier,
+                            None if pd.isna(row.mineral) else row.mineral,
+                            float(row.capacity_factor)))
+        return list(out.values())
+
+
+@dataclass
+class Disruption:
+    """One disruption scenario: who loses what share of capacity, with what probability.
+
+    ``rules`` holds (country, supplier, mineral, capacity_factor); None means "any".
+    """
+
+    name: str
+    probability: float
+    rules: list[tuple[str | None, str | None, str | None, float]] = field(default_factory=list)
+
+    def factor(self, source: str, country: str, mineral: str) -> float:
+        """Share of ``source``'s capacity for ``mineral`` that survives (the most severe rule)."""
+        factor = 1.0
+        for c, s, m, f in self.rules:
+            if (c == country or s == source) and (m is None or m == mineral):
+                factor = min(factor, f)
+        return factor
+
+    @classmethod
+    def country_loss(cls, country: str) -> "Disruption":
+        """The stress case 'everything from ``country`` is lost' (probability not used)."""
+        return cls(f"loss of {country}", 0.0, [(country, None, None, 0.0)])

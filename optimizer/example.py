@@ -85,6 +85,36 @@ SETTINGS: list[tuple[str, object]] = [
     ("quantity_unit", "t"),
     ("time_limit_s", 60),
     ("mip_gap", 1e-4),
+    ("objective", "cost"),  # plan for normal times; `sourcing solve --objective cvar` weighs
+    # the Disruptions below
+    ("spot_premium", 1.0),  # ASSUMPTION: in a disruption spot prices double (USGS: gallium
+    # $240 -> $420/kg 2023-24, germanium $1,550 -> $5,380/kg 2024-25, antimony x2 in 2024)
+    ("cvar_alpha", 0.9),
+    ("risk_weight", 1.0),
+]
+
+# ASSUMPTION: reserving capacity under a contract costs 5 % of its unit price per reserved unit
+# and year (take-or-pay option fees); reserved >= bought, so every bought unit pays it too.
+RESERVATION_SHARE = 0.05
+
+# --- Disruptions: the real events of 2023-2025 as scenarios ----------------------------------
+# (scenario, probability per year, country, mineral, capacity_factor). The events are real
+# (USGS MCS 2025/2026, MOFCOM announcements); the PROBABILITIES ARE ASSUMPTIONS for
+# illustration, not forecasts. Normal times have probability 1 - 0.65 = 0.35.
+DISRUPTIONS: list[tuple[str, float, str, str, float]] = [
+    # MOFCOM No. 23 [2023]: export licences for gallium and germanium; Dec 2024: no exports to
+    # the US. Modelled as China's gallium and germanium lost entirely.
+    ("China stops Ga/Ge exports", 0.15, "China", "gallium", 0.0),
+    ("China stops Ga/Ge exports", 0.15, "China", "germanium", 0.0),
+    # Dec 2023 graphite licences: China's flake exports fell 78 % in Jan-Feb 2024 (USGS MCS
+    # 2025); modelled as half of China's graphite lost.
+    ("China graphite licences halve supply", 0.20, "China", "graphite", 0.5),
+    # DRC export ban Feb-Oct 2025, then quotas of up to 96,600 t/yr against 226,000 t mined in
+    # 2024 (USGS MCS 2026): 96,600 / 226,000 = 0.43 survives.
+    ("DRC cobalt export quota", 0.20, "Congo (Kinshasa)", "cobalt", 0.43),
+    # Apr 2025 controls on medium/heavy rare earths (MOFCOM No. 18 of 2025); modelled as half
+    # of China's rare earth oxide lost.
+    ("China rare-earth export controls", 0.10, "China", "rare earth oxide", 0.5),
 ]
 
 # --- Demand, t per year (assumptions sized for one large manufacturer) -------------------------
@@ -285,14 +315,20 @@ def example_frames() -> dict[str, pd.DataFrame]:
         "Suppliers": pd.DataFrame([(s, c) for s, c, *_ in OFFERS],
                                   columns=["supplier", "country"]),
         "Offers": _blanks_to_none(pd.DataFrame(
-            offers, columns=["supplier", "mineral", "unit_cost", "capacity", "min_order",
-                             "fixed_cost"])),
+            [(*o, None, round(RESERVATION_SHARE * o[2], 2)) for o in offers],
+            columns=["supplier", "mineral", "unit_cost", "capacity", "min_order",
+                     "fixed_cost", "currency", "reservation_cost"])),
         "CountryCaps": _blanks_to_none(pd.DataFrame(
             COUNTRY_CAPS, columns=["country", "mineral", "max_share"])),
         "Projects": pd.DataFrame(PROJECTS, columns=["project", "mineral", "country", "capacity",
                                                     "unit_cost", "capex", "budget",
                                                     "fixed_cost"]),
         "Budgets": pd.DataFrame(BUDGETS, columns=["budget", "amount"]),
+        "Disruptions": pd.DataFrame(
+            [(name, p, country, None, mineral, factor)
+             for name, p, country, mineral, factor in DISRUPTIONS],
+            columns=["scenario", "probability", "country", "supplier", "mineral",
+                     "capacity_factor"]).astype(object),
     }
 
 
@@ -358,6 +394,15 @@ SOURCES: list[tuple[str, str]] = [
 ]
 
 NOTES: list[str] = [
+    # resilience
+    "Disruptions: the scenarios are the real 2023-2025 events (China's gallium/germanium export "
+    "licences and US ban, graphite licences, the DRC cobalt export ban and quota, China's "
+    "rare-earth export controls); their yearly PROBABILITIES (0.15, 0.20, 0.20, 0.10) are "
+    "ASSUMPTIONS for illustration, not forecasts.",
+    "Spot premium 100 % in a disruption is an assumption (USGS reports gallium $240 -> $420/kg "
+    "in 2023-24 and germanium $1,550 -> $5,380/kg in 2024-25).",
+    "Reservation cost 5 % of the unit price per reserved unit and year is an assumption "
+    "(take-or-pay option fees); every bought unit is reserved, so it is part of the cost.",
     # demand
     "Demand (t/yr) is an assumption for one large manufacturer: rare earth oxide 1,500 t of NdPr "
     "oxide (~4,300 t/yr of NdFeB magnets at ~30 % NdPr metal); gallium 20 t (~6 % of the 320 t "

@@ -134,8 +134,13 @@ def build_model(data: SourcingData) -> pyo.ConcreteModel:
     define_total_supply(m, ix)
     define_demand(m, ix)
     define_country_cap(m, ix)
+    define_group_rules(m, data, ix)
+    define_diversification(m, data, ix)
+    define_reservation(m, data, ix)
+    define_n1_coverage(m, data, ix)
     define_budget(m, data, ix)
     define_cost(m, data, ix)
+    define_disruptions(m, data, ix)
     return m
 
 
@@ -341,7 +346,264 @@ def define_cost(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
         [cost * lane_var(arc) for arc, cost in ix.transport.items()]))
     m.tariff_cost = pyo.Expression(expr=pyo.quicksum(
         [cost * lane_var(arc) for arc, cost in ix.tariff.items()]))
-    m.cost = pyo.Objective(
+    reservation = data.offers["reservation_cost"].to_dict()
+    m.reservation_cost = pyo.Expression(expr=pyo.quicksum(
+        [reservation[o] * reserved(m, o) for o in ix.offers if reservation[o] > 0]))
+    m.normal_cost = pyo.Expression(
         expr=m.purchase_cost + m.fixed_cost + m.investment_cost + m.shortfall_cost
-        + m.transport_cost + m.tariff_cost,
-        sense=pyo.minimize)
+        + m.transport_cost + m.tariff_cost + m.reservation_cost)
+    if data.settings.objective == "cost":
+        m.cost = pyo.Objective(expr=m.normal_cost, sense=pyo.minimize)
+
+
+def reserved(m: pyo.ConcreteModel, offer: Offer):
+    """Capacity reserved under an offer: the reserve variable where one exists, else buy."""
+    return m.reserve[offer] if offer in m.reserve else m.buy[offer]
+
+
+def _supply_of(m: pyo.ConcreteModel, ix: Index, mineral: str, countries) -> list:
+    terms = []
+    for c in countries:
+        terms += [m.buy[o] for o in ix.offers_of.get((mineral, c), ())]
+        terms += [m.make[p] for p in ix.projects_of.get((mineral, c), ())]
+    return terms
+
+
+def define_group_rules(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
+    """group_min / group_max, for every (group g, mineral m) with a GroupRules row:
+
+    min_share(g,m) * supplied[m] <= sum_{c in g} supply(m, c) <= max_share(g,m) * supplied[m]
+    """
+    members = data.group_members()
+    rules = data.group_rules_by_mineral()
+    mins = [(g, mm) for (g, mm), (lo, _hi) in rules.items() if lo is not None and lo > 0]
+    maxs = [(g, mm) for (g, mm), (_lo, hi) in rules.items() if hi is not None and hi < 1]
+    m.GROUP_MIN = pyo.Set(initialize=mins, dimen=2, ordered=True)
+    m.GROUP_MAX = pyo.Set(initialize=maxs, dimen=2, ordered=True)
+    m.group_min = pyo.Constraint(m.GROUP_MIN, rule=lambda _, g, mm: pyo.quicksum(
+        _supply_of(m, ix, mm, members.get(g, ()))) >= rules[g, mm][0] * m.supplied[mm])
+    m.group_max = pyo.Constraint(m.GROUP_MAX, rule=lambda _, g, mm: pyo.quicksum(
+        _supply_of(m, ix, mm, members.get(g, ()))) <= rules[g, mm][1] * m.supplied[mm])
+
+
+COUNT_SHARE = 1e-6  # a supplier or country "counts" only above this share of demand
+
+
+def define_diversification(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
+    """Per-mineral diversification (Minerals.min_suppliers, min_countries, max_supplier_share).
+
+    supplier_share:  buy[s,m] <= max_supplier_share[m] * supplied[m]
+    counted_order:   buy[s,m] >= max(min_order[s,m], eps_m) * counted[s,m]    (binary counted)
+    min_suppliers:   sum_s counted[s,m] >= min_suppliers[m]
+    country_order:   supply(m,c) >= eps_m * country_counted[c,m]             (binary)
+    min_countries:   sum_c country_counted[c,m] >= min_countries[m]
+    eps_m = COUNT_SHARE * demand[m]: a supplier counts only when it is really bought from.
+    Binaries exist only for minerals with min_suppliers or min_countries above 1... or 0.
+    """
+    minerals = data.minerals
+    share = minerals["max_supplier_share"].dropna()
+    share_rows = [o for mm, v in share.items() if v < 1 for o in ix.offers_of_mineral.get(mm, ())]
+    m.SUPPLIER_SHARE = pyo.Set(initialize=share_rows, dimen=2, ordered=True)
+    m.supplier_share = pyo.Constraint(m.SUPPLIER_SHARE, rule=lambda _, s, mm: m.buy[s, mm]
+                                      <= float(share[mm]) * m.supplied[mm])
+
+    eps = {mm: max(COUNT_SHARE * float(d), COUNT_SHARE) for mm, d in minerals["demand"].items()}
+    min_order = data.offers["min_order"].to_dict()
+    k_sup = minerals["min_suppliers"].dropna()
+    k_sup = k_sup[k_sup > 0]
+    counted = [o for mm in k_sup.index for o in ix.offers_of_mineral.get(mm, ())]
+    m.COUNTED_OFFERS = pyo.Set(initialize=counted, dimen=2, ordered=True)
+    m.counted = pyo.Var(m.COUNTED_OFFERS, within=pyo.Binary)
+    m.counted_order = pyo.Constraint(m.COUNTED_OFFERS, rule=lambda _, s, mm: m.buy[s, mm] >= max(
+        min_order[s, mm], eps[mm]) * m.counted[s, mm])
+    m.MIN_SUPPLIERS = pyo.Set(initialize=list(k_sup.index), ordered=True)
+    m.min_suppliers = pyo.Constraint(m.MIN_SUPPLIERS, rule=lambda _, mm: pyo.quicksum(
+        [m.counted[o] for o in ix.offers_of_mineral.get(mm, ())]) >= float(k_sup[mm]))
+
+    k_cty = minerals["min_countries"].dropna()
+    k_cty = k_cty[k_cty > 0]
+    countries = data.supply_countries()
+    pairs = [(c, mm) for mm in k_cty.index for c in countries.get(mm, ())]
+    m.COUNTED_COUNTRIES = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.country_counted = pyo.Var(m.COUNTED_COUNTRIES, within=pyo.Binary)
+    m.country_order = pyo.Constraint(m.COUNTED_COUNTRIES, rule=lambda _, c, mm: pyo.quicksum(
+        _supply_of(m, ix, mm, [c])) >= eps[mm] * m.country_counted[c, mm])
+    m.MIN_COUNTRIES = pyo.Set(initialize=list(k_cty.index), ordered=True)
+    m.min_countries = pyo.Constraint(m.MIN_COUNTRIES, rule=lambda _, mm: pyo.quicksum(
+        [m.country_counted[c, mm] for c in countries.get(mm, ())]) >= float(k_cty[mm]))
+
+
+def needs_reserve(data: SourcingData) -> set[str]:
+    """Minerals whose offers get a reserve variable: n1_coverage > 0, or every mineral when
+    the objective weighs disruptions."""
+    if data.settings.objective != "cost" and len(data.disruptions):
+        return set(data.minerals.index)
+    n1 = data.minerals["n1_coverage"].dropna()
+    return set(n1[n1 > 0].index)
+
+
+def define_reservation(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
+    """reserve[s,m]: capacity contracted under an offer, buy <= reserve <= capacity.
+
+    reserve_covers_buy:  reserve[s,m] >= buy[s,m]
+    reserve_contract:    reserve[s,m] <= capacity[s,m] * use[s,m]   (offers with a binary)
+    Only for minerals with n1_coverage (or all, under the expected and cvar objectives);
+    elsewhere reserved = bought.
+    """
+    capacity = data.offers["capacity"].to_dict()
+    minerals = needs_reserve(data)
+    rows = [o for o in ix.offers if o[1] in minerals]
+    m.RESERVE_OFFERS = pyo.Set(initialize=rows, dimen=2, ordered=True)
+    m.reserve = pyo.Var(m.RESERVE_OFFERS, within=pyo.NonNegativeReals,
+                        bounds=lambda _, s, mm: (0.0, capacity[s, mm]))
+    m.reserve_covers_buy = pyo.Constraint(m.RESERVE_OFFERS, rule=lambda _, s, mm:
+                                          m.reserve[s, mm] >= m.buy[s, mm])
+    with_use = set(ix.offers_with_use)
+    m.RESERVE_CONTRACTS = pyo.Set(initialize=[o for o in rows if o in with_use], dimen=2,
+                                  ordered=True)
+    m.reserve_contract = pyo.Constraint(m.RESERVE_CONTRACTS, rule=lambda _, s, mm:
+                                        m.reserve[s, mm] <= capacity[s, mm] * m.use[s, mm])
+
+
+def _project_capacity_expr(m: pyo.ConcreteModel, data: SourcingData, p: str, factor=1.0):
+    """Capacity a project makes available: capacity * fund, or capacity without a binary."""
+    capacity = float(data.projects.at[p, "capacity"]) * factor
+    return capacity * m.fund[p] if p in m.fund else capacity
+
+
+def define_n1_coverage(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
+    """n1_coverage, for every mineral m with n1_coverage f > 0 and country c that can supply it:
+
+    sum_{o in O(m), country(o) != c} reserve[o] + sum_{p in P(m), country(p) != c}
+        capacity[p] * fund[p]  >=  f * demand[m]
+    """
+    f = data.minerals["n1_coverage"].dropna()
+    f = f[f > 0]
+    demand = data.minerals["demand"]
+    countries = data.supply_countries()
+    pairs = [(mm, c) for mm in f.index for c in countries.get(mm, ())]
+    m.N1_PAIRS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    country_of = data.offers["country"].to_dict()
+
+    def rule(_, mm, lost):
+        terms = [reserved(m, o) for o in ix.offers_of_mineral.get(mm, ())
+                 if country_of[o] != lost]
+        terms += [_project_capacity_expr(m, data, p) for p in ix.projects_of_mineral.get(mm, ())
+                  if data.projects.at[p, "country"] != lost]
+        row = pyo.quicksum(terms) >= float(f[mm]) * float(demand[mm])
+        if isinstance(row, bool):  # only fixed capacity outside the lost country
+            return pyo.Constraint.Feasible if row else pyo.Constraint.Infeasible
+        return row
+
+    m.n1_coverage = pyo.Constraint(m.N1_PAIRS, rule=rule)
+
+
+def add_recourse(b, data: SourcingData, scenarios, plan_vars, normal_cost) -> None:
+    """Second stage: each disruption scenario w met from what survives of the plan.
+
+    Every source delivers the surviving share f of what the plan buys (f from Disruptions;
+    f = 1 for sources the scenario does not hit); the gap to demand is covered, cheapest first:
+
+    topup[w,s,m]   <= f * (reserve[s,m] - buy[s,m])    at unit_cost     (reserved, not bought)
+    spot[w,s,m]    <= f * (capacity[s,m] - reserve[s,m]) at unit_cost * (1 + spot_premium)
+    make_top[w,p]  <= f * (capacity[p] * fund[p] - make[p]) at the project's unit_cost
+    scenario_demand: sum f buy + topup + spot + sum f make + make_top + short_in[w,m]
+                     >= demand[m] - normal shortfall[m]
+    scenario_cost[w] = normal_cost - sum (1 - f) unit_cost buy - sum (1 - f) unit_cost[p] make
+                       + the cost of the top-ups, spot purchases and short_in at its penalty
+    (transport and tariffs are taken as in normal times.)
+    ``plan_vars`` maps "buy", "reserve", "make", "fund", "short" to functions giving a
+    variable (when planning) or a number (a fixed plan, see optimizer.stress).
+    """
+    buy, reserve, make = plan_vars["buy"], plan_vars["reserve"], plan_vars["make"]
+    fund, short = plan_vars["fund"], plan_vars["short"]
+    offers, projects = data.offers, data.projects
+    premium = 1.0 + data.settings.spot_premium
+    names = [w.name for w in scenarios]
+    by_name = {w.name: w for w in scenarios}
+    o_rows = [(w, s, mm) for w in names for (s, mm) in offers.index]
+    p_rows = [(w, p) for w in names for p in projects.index]
+    b.SCENARIOS = pyo.Set(initialize=names, ordered=True)
+    b.SCENARIO_OFFERS = pyo.Set(initialize=o_rows, dimen=3, ordered=True)
+    b.SCENARIO_PROJECTS = pyo.Set(initialize=p_rows, dimen=2, ordered=True)
+    b.SCENARIO_MINERALS = pyo.Set(initialize=[(w, mm) for w in names
+                                              for mm in data.minerals.index], dimen=2)
+    factor = {(w, s, mm): by_name[w].factor(s, offers.at[(s, mm), "country"], mm)
+              for (w, s, mm) in o_rows}
+    pfactor = {(w, p): by_name[w].factor(p, projects.at[p, "country"],
+                                         projects.at[p, "mineral"]) for (w, p) in p_rows}
+    capacity = offers["capacity"].to_dict()
+    pcapacity = projects["capacity"].to_dict()
+    b.topup = pyo.Var(b.SCENARIO_OFFERS, within=pyo.NonNegativeReals)
+    b.spot = pyo.Var(b.SCENARIO_OFFERS, within=pyo.NonNegativeReals)
+    b.make_top = pyo.Var(b.SCENARIO_PROJECTS, within=pyo.NonNegativeReals)
+    b.short_in = pyo.Var(b.SCENARIO_MINERALS, within=pyo.NonNegativeReals)
+    b.topup_limit = pyo.Constraint(b.SCENARIO_OFFERS, rule=lambda _, w, s, mm: b.topup[w, s, mm]
+                                   <= factor[w, s, mm] * (reserve((s, mm)) - buy((s, mm))))
+    b.spot_limit = pyo.Constraint(b.SCENARIO_OFFERS, rule=lambda _, w, s, mm: b.spot[w, s, mm]
+                                  <= factor[w, s, mm] * (capacity[s, mm] - reserve((s, mm))))
+    b.make_limit = pyo.Constraint(b.SCENARIO_PROJECTS, rule=lambda _, w, p: b.make_top[w, p]
+                                  <= pfactor[w, p] * (pcapacity[p] * fund(p) - make(p)))
+    of_mineral: dict[str, list] = defaultdict(list)
+    for (s, mm) in offers.index:
+        of_mineral[mm].append(s)
+    p_of_mineral: dict[str, list] = defaultdict(list)
+    for p, mm in projects["mineral"].items():
+        p_of_mineral[mm].append(p)
+    demand = data.minerals["demand"]
+    b.scenario_demand = pyo.Constraint(b.SCENARIO_MINERALS, rule=lambda _, w, mm: pyo.quicksum(
+        [factor[w, s, mm] * buy((s, mm)) + b.topup[w, s, mm] + b.spot[w, s, mm]
+         for s in of_mineral[mm]]
+        + [pfactor[w, p] * make(p) + b.make_top[w, p] for p in p_of_mineral[mm]])
+        + b.short_in[w, mm] >= float(demand[mm]) - short(mm))
+    price = offers["unit_cost"].to_dict()
+    pprice = projects["unit_cost"].to_dict()
+    penalty = {mm: data.shortfall_penalty(mm) or 0.0 for mm in data.minerals.index}
+    b.scenario_cost = pyo.Expression(b.SCENARIOS, rule=lambda _, w: normal_cost + pyo.quicksum(
+        [price[s, mm] * (b.topup[w, s, mm] + premium * b.spot[w, s, mm]
+                         - (1 - factor[w, s, mm]) * buy((s, mm)))
+         for (s, mm) in offers.index]
+        + [pprice[p] * (b.make_top[w, p] - (1 - pfactor[w, p]) * make(p))
+           for p in projects.index]
+        + [penalty[mm] * b.short_in[w, mm] for mm in data.minerals.index]))
+
+
+def define_disruptions(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
+    """Objectives over Disruptions scenarios (two-stage, extensive form), when
+    Settings.objective is ``expected`` or ``cvar``:
+
+    expected_cost = p_0 * normal_cost + sum_w p_w * scenario_cost[w],  p_0 = 1 - sum_w p_w
+    cvar_value    = eta + 1 / (1 - alpha) * sum_k p_k * excess[k],
+                    excess[k] >= cost_k - eta, excess >= 0, k in {normal} + scenarios
+    expected: minimise expected_cost.   cvar: minimise expected_cost + risk_weight * cvar_value.
+    """
+    if data.settings.objective == "cost":
+        return
+    scenarios = data.scenarios()
+    short_sites: dict[str, list] = defaultdict(list)
+    for mm, t in ix.short_minerals:
+        short_sites[mm].append((mm, t))
+    add_recourse(m, data, scenarios, {
+        "buy": lambda o: m.buy[o], "reserve": lambda o: reserved(m, o),
+        "make": lambda p: m.make[p], "fund": lambda p: m.fund[p] if p in m.fund else 1.0,
+        "short": lambda mm: pyo.quicksum(m.short[k] for k in short_sites.get(mm, ())),
+    }, m.normal_cost)
+    p0 = 1.0 - sum(w.probability for w in scenarios)
+    prob = {w.name: w.probability for w in scenarios}
+    m.expected_cost = pyo.Expression(expr=p0 * m.normal_cost + pyo.quicksum(
+        [prob[w] * m.scenario_cost[w] for w in prob]))
+    outcomes = ["(normal)", *prob]
+    weight = {"(normal)": p0, **prob}
+    m.OUTCOMES = pyo.Set(initialize=outcomes, ordered=True)
+    m.cvar_eta = pyo.Var(within=pyo.Reals)
+    m.cvar_excess = pyo.Var(m.OUTCOMES, within=pyo.NonNegativeReals)
+    m.cvar_excess_def = pyo.Constraint(m.OUTCOMES, rule=lambda _, k: m.cvar_excess[k] >= (
+        m.normal_cost if k == "(normal)" else m.scenario_cost[k]) - m.cvar_eta)
+    alpha = data.settings.cvar_alpha
+    m.cvar_value = pyo.Expression(expr=m.cvar_eta + (1.0 / (1.0 - alpha)) * pyo.quicksum(
+        [weight[k] * m.cvar_excess[k] for k in outcomes]))
+    if data.settings.objective == "expected":
+        m.cost = pyo.Objective(expr=m.expected_cost, sense=pyo.minimize)
+    else:
+        m.cost = pyo.Objective(expr=m.expected_cost + data.settings.risk_weight * m.cvar_value,
+                               sense=pyo.minimize)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -44,8 +45,11 @@ def read_workbook(path: str | Path) -> SourcingData:
     :class:`optimizer.WorkbookFileError` when the file is not a readable workbook.
     The file is only read, never modified.
     """
+    started = time.perf_counter()
     raw = read_raw(path)
-    return validate(raw, source=str(path))
+    data = validate(raw, source=str(path))
+    data.read_seconds = time.perf_counter() - started
+    return data
 
 
 def read_raw(path: str | Path) -> RawWorkbook:
@@ -209,4 +213,59 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-__all__ = ["read_workbook", "read_raw", "Problem"]
+def read_plan(path: str | Path, data: SourcingData):
+    """A plan read back from a results workbook written by ``sourcing solve``.
+
+    Reads Allocations (supplier, mineral, quantity, reserved), Investments (project, funded)
+    and Minerals (mineral, shortfall); rows naming a project in the supplier column are that
+    project's output. Raises :class:`optimizer.InputError` when the workbook does not fit
+    ``data`` (an allocation for an offer that is not in the input).
+    """
+    from python_calamine import CalamineWorkbook
+
+    from .checks import Plan
+    from .errors import InputError
+
+    path = Path(path)
+    _check_archive(path)
+    book = CalamineWorkbook.from_path(str(path))
+    tables = {}
+    for name in ("Allocations", "Investments", "Minerals"):
+        if name not in book.sheet_names:
+            raise WorkbookFileError(str(path), f"has no {name} sheet; expected a results "
+                                               "workbook written by sourcing solve")
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header = [str(h) for h in rows[0]]
+        tables[name] = [dict(zip(header, r)) for r in rows[1:] if any(v != "" for v in r)]
+    buy = {o: 0.0 for o in data.offers.index}
+    reserve: dict[tuple[str, str], float] = {}
+    make = {p: 0.0 for p in data.projects.index}
+    problems = []
+    for i, row in enumerate(tables["Allocations"], start=2):
+        key = (str(row.get("supplier")), str(row.get("mineral")))
+        q = float(row.get("quantity") or 0.0)
+        if key in buy:
+            buy[key] += q
+            if row.get("reserved") not in (None, ""):
+                reserve[key] = reserve.get(key, 0.0) + float(row["reserved"])
+        elif key[0] in make:
+            make[key[0]] += q
+        else:
+            problems.append(Problem("Allocations", f"{key[0]!r} / {key[1]!r} is not an offer "
+                                    "or project of the input workbook", i, "supplier", "A",
+                                    key[0]))
+    if problems:
+        raise InputError(problems)
+    funded = {str(r.get("project")): str(r.get("funded")).lower() == "yes"
+              for r in tables["Investments"]}
+    site = data.site_names()[0]
+    short = {(str(r.get("mineral")), site): float(r.get("shortfall") or 0.0)
+             for r in tables["Minerals"] if float(r.get("shortfall") or 0.0) > 0}
+    used = {o: q > 0 for o, q in buy.items()}
+    qualified = {s: any(q > 0 for (s2, _m), q in buy.items() if s2 == s)
+                 for s in data.suppliers.index[data.suppliers["fixed_cost"] > 0]}
+    return Plan(buy, used, make, {p: funded.get(p, False) for p in make}, short, {},
+                qualified, reserve)
+
+
+__all__ = ["read_workbook", "read_raw", "read_plan", "Problem"]

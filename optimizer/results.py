@@ -50,7 +50,8 @@ def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
             ship[arc] = ship.get(arc, 0.0) + q
     qualified = {s: round(model.qualify[s].value or 0.0) == 1
                  for s in ix.suppliers_with_fixed_cost}
-    return Plan(buy, used, make, funded, short, ship, qualified)
+    reserve = {o: max(_clean(model.reserve[o].value), buy[o]) for o in model.RESERVE_OFFERS}
+    return Plan(buy, used, make, funded, short, ship, qualified, reserve)
 
 
 def _frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
@@ -63,11 +64,12 @@ def _frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
 def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     """One row per offer or funded project and site it supplies.
 
-    unit_cost is in the base currency; transport_cost and tariff_cost are per unit, so
+    reserved is the capacity contracted under the offer (>= quantity; split over sites by
+    quantity). unit_cost is in the base currency; transport_cost and tariff_cost are per unit, so
     landed_unit_cost = unit_cost + transport_cost + tariff_cost; currency and quote_unit_cost
     are the quote as written. cost = quantity * landed_unit_cost + the row's share (by
-    quantity) of the yearly fixed costs of its contract, its supplier's qualification, or its
-    project (capex / amortization_years + fixed_cost); so the rows add up to the total cost
+    quantity) of the yearly fixed costs of its contract (with its reservation cost), its
+    supplier's qualification, or its project (capex / amortization_years + fixed_cost); so the rows add up to the total cost
     less any shortfall penalty. share = quantity / total supplied of the mineral.
     """
     by_country = supply_by_country(data, plan)
@@ -85,6 +87,8 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
             return row["capex"] / years + row["fixed_cost"] if plan.funded.get(source) else 0.0
         fixed = offers.at[(source, mineral), "fixed_cost"] if plan.used.get(
             (source, mineral)) else 0.0
+        fixed += offers.at[(source, mineral), "reservation_cost"] * plan.reserved(
+            (source, mineral))
         if plan.qualified.get(source) and supplier_total.get(source):
             # the supplier's fixed cost, spread over its offers by quantity
             fixed += data.suppliers.at[source, "fixed_cost"] * (
@@ -93,8 +97,8 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
 
     rows = []
     for kind, source, mineral, total, active in (
-            [("offer", s, mm, q, q > 0 or plan.used.get((s, mm))) for (s, mm), q in
-             plan.buy.items()]
+            [("offer", s, mm, q, q > 0 or plan.used.get((s, mm))
+              or plan.reserved((s, mm)) > 0) for (s, mm), q in plan.buy.items()]
             + [("project", p, projects.at[p, "mineral"], q, plan.funded.get(p)) for p, q in
                plan.make.items()]):
         if not active:
@@ -114,10 +118,12 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
             tariff = float(arc["tariff_rate"]) * price if arc is not None else 0.0
             landed = price + transport + tariff
             share_of_fixed = fixed * (q / total) if total > 0 else fixed
+            reserved = plan.reserved((source, mineral)) if kind == "offer" else total
             rows.append((source, row["country"], mineral, q, price, q * landed + share_of_fixed,
                          q / supplied[mineral] if supplied.get(mineral) else 0.0,
                          site, transport, tariff, landed, row["currency"],
-                         float(row["quote_unit_cost"])))
+                         float(row["quote_unit_cost"]),
+                         reserved * (q / total) if total > 0 and len(sites) > 1 else reserved))
     table = _frame("Allocations", rows)
     order = {mm: i for i, mm in enumerate(data.minerals.index)}
     return table.sort_values(["mineral", "quantity", "supplier", "site"],
@@ -164,13 +170,19 @@ def country_shares_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     return _frame("CountryShares", rows)
 
 
-def minerals_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame) -> pd.DataFrame:
+def minerals_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame,
+                   risk=None) -> pd.DataFrame:
     """Per mineral: demand, supply, cost and concentration.
 
     cost = the mineral's allocation costs + its shortfall penalty; average_unit_cost = the
     allocation costs / quantity supplied; suppliers_used counts offers and projects that supply;
-    hhi = sum over countries of share^2 (1 = a single country).
+    hhi = sum over countries of share^2 (1 = a single country); worst_country_loss_pct and
+    expected_shortfall are defined in :mod:`optimizer.stress` (the latter blank without
+    Disruptions).
     """
+    from .stress import worst_country_loss
+
+    worst = worst_country_loss(data, plan)
     rows = []
     for mm, demand in data.minerals["demand"].items():
         alloc = allocations[allocations["mineral"] == mm]
@@ -188,6 +200,8 @@ def minerals_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame) ->
             int(sources), int(len(shares)),
             top, float(shares.iloc[0]) if len(shares) else None,
             float((shares ** 2).sum()) if len(shares) else None,
+            worst[mm],
+            risk.expected_shortfall[mm] if risk is not None else None,
         ))
     return _frame("Minerals", rows)
 

@@ -77,6 +77,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Relative optimality gap at which the solver may stop."),
     Setting("currency", "text", "USD", "", "Currency of every money column."),
     Setting("quantity_unit", "text", "t", "", "Unit of every quantity column."),
+    Setting("objective", "text", "cost", "",
+            "What to minimise: cost (the plan's normal-times cost), expected (expected cost over "
+            "the Disruptions scenarios) or cvar (expected cost + risk_weight x CVaR)."),
+    Setting("spot_premium", "number", 0.5, "fraction",
+            "In a disruption, spot purchases cost unit_cost x (1 + spot_premium)."),
+    Setting("risk_weight", "number", 1.0, "", "Weight of CVaR in the cvar objective."),
+    Setting("cvar_alpha", "share", 0.9, "fraction",
+            "CVaR level: the mean cost of the worst (1 - cvar_alpha) of outcomes."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -107,6 +115,15 @@ SHEETS: tuple[Sheet, ...] = (
                    "Cap on any one country's share of this mineral; overrides the setting."),
             Column("shortfall_penalty", "number", False, "currency/quantity",
                    "Cost per unit of unmet demand; overrides the setting."),
+            Column("min_suppliers", "number", False, "count",
+                   "Least number of suppliers to buy from (each at least its min_order)."),
+            Column("min_countries", "number", False, "count",
+                   "Least number of countries to source from."),
+            Column("max_supplier_share", "share", False, "fraction",
+                   "Largest share of this mineral any one supplier may provide."),
+            Column("n1_coverage", "share", False, "fraction of demand",
+                   "If any one country's supply vanished, the contracted capacity left must "
+                   "still cover this share of demand."),
         ),
         key=("mineral",),
     ),
@@ -137,6 +154,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("currency", "name", False, "",
                    "Currency of this row's money columns; blank means Settings.currency.",
                    _CURRENCY),
+            Column("reservation_cost", "number", False, "currency/quantity",
+                   "Yearly cost per unit of capacity reserved beyond what is bought (for "
+                   "n1_coverage and disruptions)."),
         ),
         key=("supplier", "mineral"),
     ),
@@ -222,6 +242,44 @@ SHEETS: tuple[Sheet, ...] = (
         key=("origin", "destination", "mineral"),
     ),
     Sheet(
+        "Countries", False, "Countries and the groups they belong to (for GroupRules).",
+        (
+            Column("country", "name", True, "", "Country name, as on Suppliers and Projects."),
+            Column("groups", "text", False, "",
+                   "Comma-separated group tags, e.g. allied, FTA."),
+        ),
+        key=("country",),
+    ),
+    Sheet(
+        "GroupRules", False, "Least and most share of a mineral from a group of countries.",
+        (
+            Column("group", "name", True, "", "A group tag from Countries.groups."),
+            Column("mineral", "name", False, "", "Mineral; blank means every mineral.",
+                   _MINERAL),
+            Column("min_share", "share", False, "fraction",
+                   "At least this share of the mineral from the group."),
+            Column("max_share", "share", False, "fraction",
+                   "At most this share of the mineral from the group."),
+        ),
+        key=("group", "mineral"),
+    ),
+    Sheet(
+        "Disruptions", False, "Disruption scenarios: what capacity survives, with what "
+                              "probability.",
+        (
+            Column("scenario", "name", True, "", "Scenario name; rows with one name act "
+                                                 "together."),
+            Column("probability", "share", True, "fraction",
+                   "Probability of the scenario in a year (the same on each of its rows)."),
+            Column("country", "name", False, "", "Country hit (or give a supplier)."),
+            Column("supplier", "name", False, "", "Supplier or project hit (or give a country)."),
+            Column("mineral", "name", False, "", "Mineral hit; blank means every mineral.",
+                   _MINERAL),
+            Column("capacity_factor", "share", True, "fraction",
+                   "Share of capacity that survives: 0 = total loss, 0.5 = half."),
+        ),
+    ),
+    Sheet(
         "Currencies", False, "Exchange rates for quotes in other currencies.",
         (
             Column("currency", "name", True, "", "Currency code, e.g. EUR."),
@@ -258,10 +316,11 @@ SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 OUTPUT_SHEETS: dict[str, tuple[str, ...]] = {
     "Summary": ("item", "value"),
     "Minerals": ("mineral", "demand", "supplied", "shortfall", "cost", "average_unit_cost",
-                 "suppliers_used", "countries_used", "top_country", "top_country_share", "hhi"),
+                 "suppliers_used", "countries_used", "top_country", "top_country_share", "hhi",
+                 "worst_country_loss_pct", "expected_shortfall"),
     "Allocations": ("supplier", "country", "mineral", "quantity", "unit_cost", "cost", "share",
                     "site", "transport_cost", "tariff_cost", "landed_unit_cost", "currency",
-                    "quote_unit_cost", "capacity_value"),
+                    "quote_unit_cost", "capacity_value", "reserved"),
     "CountryShares": ("mineral", "country", "quantity", "share", "cap", "binding",
                       "saving_per_point"),
     "Investments": ("project", "mineral", "country", "funded", "capacity", "quantity", "capex",
@@ -288,9 +347,9 @@ DIAGNOSIS_COLUMNS: tuple[str, ...] = (
 
 SUMMARY_ITEMS: tuple[str, ...] = (
     "status", "total_cost", "purchase_cost", "fixed_cost", "investment_cost", "shortfall_cost",
-    "transport_cost", "tariff_cost",
-    "cost_without_caps", "best_bound", "mip_gap", "solve_seconds", "solver", "input_file",
-    "created_at",
+    "transport_cost", "tariff_cost", "reservation_cost",
+    "cost_without_caps", "expected_cost", "cvar", "worst_scenario_cost", "best_bound", "mip_gap",
+    "solve_seconds", "solver", "input_file", "created_at",
 )
 
 

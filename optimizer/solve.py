@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -49,6 +50,10 @@ class SolveResult:
     shortfall_cost: float | None = None
     transport_cost: float | None = None
     tariff_cost: float | None = None
+    reservation_cost: float | None = None
+    expected_cost: float | None = None  # over Disruptions (None without them)
+    cvar: float | None = None
+    worst_scenario_cost: float | None = None
     best_bound: float | None = None
     mip_gap: float | None = None
     solve_seconds: float = 0.0
@@ -69,6 +74,17 @@ class SolveResult:
     cost_without_caps: float | None = None  # same instance, no country caps (marginals.py)
     diagnosis: Diagnosis | None = None  # why there is no plan (diagnose.py), when infeasible
     explain_seconds: float = 0.0  # wall time of the extra solves: marginals, cost_without_caps
+    read_seconds: float = 0.0  # reading and validating the workbook (SourcingData.read_seconds)
+    extract_seconds: float = 0.0  # solution -> plan, independent checks and output tables
+    write_model_seconds: float = 0.0  # writing the model file (solve(write_model=...))
+    write_seconds: float = 0.0  # writing the results workbook (set by write_results)
+
+    def timings(self) -> dict[str, float]:
+        """Wall time of each stage, in seconds: read, build, solve (hand-over to HiGHS and
+        HiGHS itself), extract (plan, checks, tables), write (results workbook), write_model,
+        explain (the extra solves for marginals and cost_without_caps)."""
+        return {f"{stage}_seconds": getattr(self, f"{stage}_seconds") for stage in
+                ("read", "build", "solve", "extract", "write", "write_model", "explain")}
 
     @property
     def has_plan(self) -> bool:
@@ -91,7 +107,8 @@ def solver_name() -> str:
 def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, *, diagnose: bool = True, marginals: bool = True,
           cost_without_caps: bool = True,
-          model: object = None, solver: object = None) -> SolveResult:
+          model: object = None, solver: object = None,
+          write_model: str | Path | None = None) -> SolveResult:
     """Find the least-cost plan for ``data``.
 
     ``time_limit`` (seconds) and ``mip_gap`` (relative, e.g. 1e-4) override the workbook's
@@ -107,8 +124,14 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     ``marginals`` adds saving_per_point, capacity_value and the Budgets next_project columns,
     and ``cost_without_caps`` solves once more without country caps (see
     :mod:`optimizer.marginals`).
+
+    ``write_model`` is a path ending in ``.mps`` or ``.lp``: the model exactly as handed to
+    HiGHS is written there (by HiGHS itself, after the solve), for audit or to try other solvers.
     """
+    if write_model is not None:
+        check_model_path(write_model)
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+    import pyomo.environ as pyo
     from pyomo.contrib.solver.solvers.highs import Highs
 
     from .model import build_model
@@ -131,14 +154,22 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if threads is not None:
         options["threads"] = threads
     started = time.perf_counter()
+    solver = Highs() if solver is None else solver
     try:
-        res = (Highs() if solver is None else solver).solve(model, **options)
+        res = solver.solve(model, **options)
     except Exception as exc:  # HiGHS or Pyomo failing is not the user's fault
         raise SolverError(f"the solver failed: {exc}") from exc
     solve_seconds = time.perf_counter() - started
+    write_model_seconds = 0.0
+    if write_model is not None:
+        started = time.perf_counter()
+        _write_model(solver._solver_model, Path(write_model))  # the highspy.Highs it solved
+        write_model_seconds = time.perf_counter() - started
 
     base = dict(solve_seconds=solve_seconds, build_seconds=build_seconds,
-                solver=solver_name(), input_file=data.source, created_at=created)
+                solver=solver_name(), input_file=data.source, created_at=created,
+                read_seconds=getattr(data, "read_seconds", 0.0),
+                write_model_seconds=write_model_seconds)
     tc, ss = res.termination_condition, res.solution_status
     if ss not in (SolutionStatus.optimal, SolutionStatus.feasible):
         if tc in (TerminationCondition.provenInfeasible,
@@ -155,15 +186,24 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
                                **base)
         raise SolverError(f"the solver stopped with {tc.name} and no plan")
 
+    started = time.perf_counter()
     res.solution_loader.load_vars()
     objective = float(res.incumbent_objective)
+    settled, proven = _settle_binaries(model, objective, time_limit)
     bound = res.objective_bound
     bound = None if bound is None else float(bound)
+    if settled != objective:  # the bound came from the leaky relaxation
+        objective, bound = settled, (settled if proven else bound)
     status = "optimal" if ss == SolutionStatus.optimal else "feasible"
     gap = _gap(objective, bound)
 
     plan = extract_plan(model, data)
-    checks = check_plan(data, plan, objective)
+    # Under the expected and cvar objectives the solver's objective is a risk measure; the
+    # plan's own (normal-times) cost is checked, and the risk measure is re-derived below.
+    normal = objective if data.settings.objective == "cost" else \
+        float(pyo.value(model.normal_cost))
+    checks = check_plan(data, plan, normal)
+    risk = _risk(data, plan, checks, objective)
     failed = [c for c in checks if c.status != "pass"]
     if failed:
         raise CheckError("the plan failed the independent check: "
@@ -172,7 +212,11 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     allocations = allocations_table(data, plan)
     result = SolveResult(
         status=status,
-        total_cost=objective,
+        total_cost=normal,
+        reservation_cost=cost.reservation_cost,
+        expected_cost=risk.expected_cost if risk else None,
+        cvar=risk.cvar if risk else None,
+        worst_scenario_cost=risk.worst_scenario_cost if risk else None,
         purchase_cost=cost.purchase_cost,
         fixed_cost=cost.fixed_cost,
         investment_cost=cost.investment_cost,
@@ -182,7 +226,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         best_bound=bound,
         mip_gap=gap,
         plan=plan,
-        minerals=minerals_table(data, plan, allocations),
+        minerals=minerals_table(data, plan, allocations, risk),
         allocations=allocations,
         country_shares=country_shares_table(data, plan),
         investments=investments_table(data, plan),
@@ -192,6 +236,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         checks=checks_frame(checks),
         message="optimal plan" if status == "optimal" else
         f"plan found at the time limit, not proven optimal (gap {gap:.2%})",
+        extract_seconds=time.perf_counter() - started,
         **base,
     )
     if marginals or cost_without_caps:
@@ -200,6 +245,114 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
                      marginals=marginals, cost_without_caps=cost_without_caps)
     return result
+
+
+MODEL_FORMATS = (".mps", ".lp")
+
+
+def check_model_path(path: str | Path) -> None:
+    """Refuse a model file name HiGHS cannot write (it picks the format by extension)."""
+    if Path(path).suffix.lower() not in MODEL_FORMATS:
+        raise ValueError(f"cannot write the model to {path}: the file name must end in .mps or "
+                         ".lp (the format is taken from the extension)")
+
+
+def _write_model(highs, path: Path) -> None:
+    """Write the model held by ``highs`` (a highspy.Highs) to ``path``, atomically and quietly."""
+    import os
+    import tempfile
+
+    from .errors import OutputError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix.lower(),
+                                   dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write the model to {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    flag = highs.getOptionValue("output_flag")
+    flag = flag[1] if isinstance(flag, tuple) else flag  # highspy 1.15 gives (status, value)
+    highs.setOptionValue("output_flag", False)  # else HiGHS logs to stdout (breaks --json)
+    try:
+        status = highs.writeModel(tmp)
+        if status.name == "kError":
+            raise OutputError(f"HiGHS could not write the model to {path}")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write the model to {path}: {exc.strerror or exc}") from None
+    finally:
+        highs.setOptionValue("output_flag", flag)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float, bool]:
+    """Make a MIP solution exact when a binary sits inside HiGHS's integrality tolerance.
+
+    A binary at 4e-8 times a capacity of 1e9 lets a project supply 40 unfunded (or an offer
+    skip its min_order) while paying almost none of its fixed cost. When that happens the
+    leaking binaries are fixed at 0, and separately at 1, the model is re-solved with the
+    other binaries free, and the better of the two exact answers is loaded. If neither solves,
+    the solver's answer is kept (the independent check then decides). Returns the objective
+    of the plan now loaded, and whether both re-solves ended proven (optimal or infeasible).
+    """
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.common.results import SolutionStatus
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    def leaking():
+        return [v for v in model.component_data_objects(pyo.Var) if v.is_binary()
+                and not v.fixed and v.value is not None and abs(v.value - round(v.value)) > 1e-9]
+
+    leaks = leaking()
+    if not leaks:
+        return objective, True
+    kept = [(v, v.value) for v in model.component_data_objects(pyo.Var)]
+    best: tuple[float, list] | None = None
+    proven = True
+    for value in (0, 1):
+        for v in leaks:
+            v.fix(value)
+        try:
+            res = Highs().solve(model, time_limit=time_limit, load_solutions=False,
+                                raise_exception_on_nonoptimal_result=False)
+            proven &= res.solution_status == SolutionStatus.optimal or \
+                res.termination_condition.name == "provenInfeasible"
+            if res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible):
+                res.solution_loader.load_vars()
+                if not leaking() and (best is None or res.incumbent_objective < best[0]):
+                    best = (float(res.incumbent_objective),
+                            [(v, v.value) for v in model.component_data_objects(pyo.Var)])
+        finally:
+            for v in leaks:
+                v.unfix()
+    for v, value in (best[1] if best else kept):
+        v.set_value(value, skip_validation=True)
+    return (best[0], proven) if best else (objective, False)
+
+
+def _risk(data: SourcingData, plan: Plan, checks: list[Check], objective: float):
+    """Expected cost, CVaR and worst scenario cost of the plan over Disruptions (None without
+    them), computed independently of the model; under the expected and cvar objectives the
+    solver's objective must equal the recomputed one (a check is appended)."""
+    from .stress import evaluate, expected_shortfall, risk_summary
+
+    if not len(data.disruptions):
+        return None
+    stressed = evaluate(data, plan, data.scenarios())
+    risk = risk_summary(data, stressed)
+    risk.expected_shortfall = expected_shortfall(data, plan, stressed)
+    goal = data.settings.objective
+    if goal != "cost":
+        recomputed = risk.expected_cost + (data.settings.risk_weight * risk.cvar
+                                           if goal == "cvar" else 0.0)
+        diff = abs(recomputed - objective)
+        ok = diff <= 1e-6 * max(1.0, abs(objective))
+        checks.append(Check("objective", "pass" if ok else "fail",
+                            f"{goal} objective recomputed from the plan {recomputed:,.6f} vs "
+                            f"solver {objective:,.6f} (difference {diff:.3g})"))
+    return risk
 
 
 def _gap(objective: float, bound: float | None) -> float | None:

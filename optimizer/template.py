@@ -60,11 +60,13 @@ def template_frames() -> dict[str, pd.DataFrame]:
     settings = [(s.name, s.default) for s in schema.SETTINGS]
 
     def frame(sheet: str, rows: list[tuple]) -> pd.DataFrame:
-        return pd.DataFrame(rows, columns=[c.name for c in schema.SHEETS_BY_NAME[sheet].columns])
+        columns = [c.name for c in schema.SHEETS_BY_NAME[sheet].columns]
+        return pd.DataFrame([(*row, *[None] * (len(columns) - len(row))) for row in rows],
+                            columns=columns)
 
     return {
         "Settings": pd.DataFrame(settings, columns=["setting", "value"]),
-        "Minerals": frame("Minerals", [("gallium", None, None, None)]),
+        "Minerals": frame("Minerals", [("gallium", None, None, 2_000_000.0)]),
         "Suppliers": frame("Suppliers", [("Example supplier", "Japan", None, None)]),
         "Offers": frame("Offers", [("Example supplier", "gallium", 500_000.0, 60.0, 0.0, 0.0,
                                     None)]),
@@ -78,6 +80,12 @@ def template_frames() -> dict[str, pd.DataFrame]:
         "Lanes": frame("Lanes", []),
         "Tariffs": frame("Tariffs", [("China", "United States", "gallium", 0.25)]),
         "Currencies": frame("Currencies", [("EUR", 1.08)]),
+        # a what-if for `sourcing compare`: Japan at 40 % leaves 24 t to the US project
+        "Scenarios": frame("Scenarios", [("Japan capped at 40%", "set", "CountryCaps.max_share",
+                                          "country=Japan;mineral=gallium", 0.4)]),
+        "Countries": frame("Countries", [("Japan", "allied"), ("United States", "allied")]),
+        "GroupRules": frame("GroupRules", [("allied", "gallium", 0.6, None)]),
+        "Disruptions": frame("Disruptions", [("Japan outage", 0.05, "Japan", None, None, 0.5)]),
     }
 
 

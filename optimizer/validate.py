@@ -17,6 +17,7 @@ from . import schema
 from .data import Settings, SourcingData
 from .errors import InputError, Problem, closest, column_letter, fmt_value
 
+OBJECTIVES = ("cost", "expected", "cvar")
 HEADER_SCAN_ROWS = 30  # a title block above the header may take this many rows
 _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
                  "#GETTING_DATA", "#SPILL!", "#CALC!"}
@@ -369,6 +370,8 @@ def _settings(table: _Table | None, out: _Collector) -> Settings:
             err = f"{fmt_value(raw_value)} is negative"
         if not err and kind == "positive" and parsed == 0:
             err = "0 is not allowed"
+        if not err and n == "cvar_alpha" and parsed >= 1:
+            err = f"{fmt_value(raw_value)} leaves no tail; expected a level below 1, e.g. 0.9"
         if not err and n == "mip_gap" and parsed >= 1:
             err = f"{fmt_value(raw_value)} is too large for a relative gap"
         if err:
@@ -376,6 +379,14 @@ def _settings(table: _Table | None, out: _Collector) -> Settings:
                     if "expected" not in err and "looks like" not in err else err,
                     rec["excel_row"], "value", table.letters["value"], raw_value)
             continue
+        if n == "objective" and str(parsed).strip().lower() not in OBJECTIVES:
+            hint = closest(str(parsed), OBJECTIVES)
+            out.add(table.title, f"{fmt_value(raw_value)} is not an objective; expected one of "
+                    f"{', '.join(OBJECTIVES)}" + (f" (did you mean '{hint}'?)" if hint else ""),
+                    rec["excel_row"], "value", table.letters["value"], raw_value)
+            continue
+        if n == "objective":
+            parsed = str(parsed).strip().lower()
         values[n] = str(parsed) if kind == "text" else parsed
     return Settings(**values)
 
@@ -447,7 +458,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
             supplier_country[rec["supplier"]] = rec["country"]
 
     # An optional sheet with a header and no rows counts as absent (the template has them).
-    for name in ("Sites", "Demand", "Lanes", "Tariffs", "Currencies"):
+    for name in ("Sites", "Demand", "Lanes", "Tariffs", "Currencies", "Countries", "GroupRules",
+                 "Disruptions"):
         if tables[name] is not None and not tables[name].records:
             tables[name] = None
     demand_t = tables["Demand"]
@@ -459,18 +471,28 @@ def validate(raw: RawWorkbook, source: str | None = None,
                     f"{demand_t.title} sheet also gives demand by site; expected this cell "
                     f"blank (demand comes from {demand_t.title})", rec["excel_row"], "demand",
                     minerals_t.letters.get("demand"), rec["demand"])
-        elif demand_t is None and rec["demand"] is None:
+        for column in ("min_suppliers", "min_countries"):
+            value = rec.get(column)
+            if value is not None and not float(value).is_integer():
+                out.add(minerals_t.title, f"{fmt_value(value)} is not a whole number; expected "
+                        "a count such as 2", rec["excel_row"], column,
+                        minerals_t.letters.get(column), value)
+        if demand_t is None and rec["demand"] is None:
             out.add(minerals_t.title, "is blank; expected a number >= 0 (or give demand by "
                     "site on a Demand sheet)", rec["excel_row"], "demand",
                     minerals_t.letters.get("demand"))
             rec["_invalid"] = True
             continue
-        if settings.allow_shortfall and rec["shortfall_penalty"] is None and \
-                settings.shortfall_penalty is None:
-            out.add(minerals_t.title, "is blank, but allow_shortfall is TRUE and Settings has no "
-                    "shortfall_penalty; expected the cost per unit of unmet demand",
-                    rec["excel_row"], "shortfall_penalty",
-                    minerals_t.letters.get("shortfall_penalty"))
+        if rec["shortfall_penalty"] is None and settings.shortfall_penalty is None:
+            why = ("allow_shortfall is TRUE" if settings.allow_shortfall else
+                   "the Disruptions sheet needs the cost of unmet demand in a disruption"
+                   if tables["Disruptions"] is not None and tables["Disruptions"].records
+                   else None)
+            if why:
+                out.add(minerals_t.title, f"is blank, but {why} and Settings has no "
+                        "shortfall_penalty; expected the cost per unit of unmet demand",
+                        rec["excel_row"], "shortfall_penalty",
+                        minerals_t.letters.get("shortfall_penalty"))
 
     offer_records = []
     offer_keys: dict[tuple[str, str], int] = {}
@@ -496,7 +518,9 @@ def validate(raw: RawWorkbook, source: str | None = None,
                     rec["excel_row"], "min_order", offers_t.letters["min_order"],
                     rec["min_order"])
             continue
-        if not _convert(rec, offers_t, rates, ("unit_cost", "fixed_cost"), settings, out):
+        rec["reservation_cost"] = rec["reservation_cost"] or 0.0
+        if not _convert(rec, offers_t, rates, ("unit_cost", "fixed_cost", "reservation_cost"),
+                        settings, out):
             continue
         rec["country"] = supplier_country.get(rec["supplier"])
         offer_records.append(rec)
@@ -540,6 +564,8 @@ def validate(raw: RawWorkbook, source: str | None = None,
         rec["country"] = country(rec["country"])
         project_records.append(rec)
 
+    resilience = _resilience(tables, settings, mineral_names, supplier_names, project_names,
+                             country, out)
     network = _network(tables, settings, mineral_names, supplier_names, project_names, country,
                        out)
 
@@ -563,13 +589,14 @@ def validate(raw: RawWorkbook, source: str | None = None,
     return SourcingData(
         settings=settings,
         settings_rows=settings_rows,
-        minerals=_frame(valid, ("mineral", "demand", "max_country_share", "shortfall_penalty"),
-                        "mineral"),
+        minerals=_frame(valid, ("mineral", "demand", "max_country_share", "shortfall_penalty",
+                                "min_suppliers", "min_countries", "max_supplier_share",
+                                "n1_coverage"), "mineral"),
         suppliers=_frame([r for r in suppliers_t.records if not r.get("_invalid")],
                          ("supplier", "country", "capacity", "fixed_cost"), "supplier"),
         offers=_frame(offer_records, ("supplier", "mineral", "country", "unit_cost", "capacity",
                                       "min_order", "fixed_cost", "currency", "quote_unit_cost",
-                                      "fx_rate"),
+                                      "fx_rate", "reservation_cost"),
                       ["supplier", "mineral"]),
         country_caps=_frame(cap_records, ("country", "mineral", "max_share"), None),
         projects=_frame(project_records, ("project", "mineral", "country", "capacity",
@@ -581,6 +608,12 @@ def validate(raw: RawWorkbook, source: str | None = None,
         lanes=_frame(network["lanes"], ("supplier", "site", "mineral", "transport_cost"), None),
         tariffs=_frame(network["tariffs"], ("origin", "destination", "mineral", "rate"), None),
         currencies=_frame(list(rates.values()), ("currency", "rate"), "currency"),
+        countries=_frame(resilience["countries"], ("country", "groups"), "country"),
+        group_rules=_frame(resilience["group_rules"], ("group", "mineral", "min_share",
+                                                       "max_share"), None),
+        disruptions=_frame(resilience["disruptions"], ("scenario", "probability", "country",
+                                                       "supplier", "mineral",
+                                                       "capacity_factor"), None),
         budgets=_frame([r for r in (budgets_t.records if budgets_t else [])
                         if not r.get("_invalid")], ("budget", "amount"), "budget"),
         source=source or raw.source,
@@ -630,6 +663,82 @@ def _convert(rec: dict, table: _Table, rates: dict[str, dict], columns: tuple[st
         if rec.get(column) is not None:
             rec[column] = rec[column] * found["rate"]
     return True
+
+
+def _resilience(tables: dict[str, _Table | None], settings: Settings,
+                mineral_names: dict[str, str], supplier_names: dict[str, str],
+                project_names: dict[str, str], country, out: _Collector
+                ) -> dict[str, list[dict]]:
+    """Countries and their groups, group rules, disruption scenarios."""
+    countries_t, rules_t = tables["Countries"], tables["GroupRules"]
+    disruptions_t = tables["Disruptions"]
+    result: dict[str, list[dict]] = {"countries": [], "group_rules": [], "disruptions": []}
+    _index_names(countries_t, "country", out)
+    groups: dict[str, str] = {}
+    for rec in countries_t.records if countries_t else []:
+        if rec.get("_invalid") or not isinstance(rec.get("country"), str):
+            continue
+        rec["country"] = country(rec["country"])
+        tags = [" ".join(t.split()) for t in str(rec.get("groups") or "").split(",")]
+        tags = [groups.setdefault(key(t), t) for t in tags if t]
+        rec["groups"] = ", ".join(tags)
+        result["countries"].append(rec)
+    seen: dict[tuple, int] = {}
+    for rec in rules_t.records if rules_t else []:
+        ok = _resolve(rec, rules_t, "group", groups, "Countries (groups column)", out)
+        ok = _resolve(rec, rules_t, "mineral", mineral_names, "Minerals", out) and ok
+        if rec.get("_invalid") or not ok:
+            continue
+        lo, hi = rec.get("min_share"), rec.get("max_share")
+        if lo is None and hi is None:
+            out.add(rules_t.title, "both min_share and max_share are blank; expected at least "
+                    "one", rec["excel_row"], "min_share", rules_t.letters.get("min_share"))
+            continue
+        if lo is not None and hi is not None and lo > hi:
+            out.add(rules_t.title, f"{lo:.0%} is above max_share {hi:.0%}; expected "
+                    "min_share <= max_share", rec["excel_row"], "min_share",
+                    rules_t.letters.get("min_share"), lo)
+            continue
+        pair = (rec["group"], rec["mineral"])
+        if pair in seen:
+            out.add(rules_t.title, f"a rule for {fmt_value(pair[0])} and "
+                    f"{fmt_value(pair[1] or '(every mineral)')} is already on row {seen[pair]}; "
+                    "expected one rule per group and mineral", rec["excel_row"], "group",
+                    rules_t.letters["group"], pair[0])
+            continue
+        seen[pair] = rec["excel_row"]
+        result["group_rules"].append(rec)
+
+    sources = {**supplier_names, **project_names}
+    probability: dict[str, tuple[float, int]] = {}
+    for rec in disruptions_t.records if disruptions_t else []:
+        ok = _resolve(rec, disruptions_t, "mineral", mineral_names, "Minerals", out)
+        ok = _resolve(rec, disruptions_t, "supplier", sources, "Suppliers or Projects",
+                      out) and ok
+        if rec.get("_invalid") or not ok:
+            continue
+        if (rec.get("country") is None) == (rec.get("supplier") is None):
+            out.add(disruptions_t.title, "expected exactly one of country or supplier",
+                    rec["excel_row"], "country", disruptions_t.letters.get("country"))
+            continue
+        rec["country"] = country(rec.get("country"))
+        name, p = rec["scenario"], rec["probability"]
+        if name in probability and abs(probability[name][0] - p) > 1e-12:
+            out.add(disruptions_t.title, f"{p:g} differs from the probability "
+                    f"{probability[name][0]:g} given for {fmt_value(name)} on row "
+                    f"{probability[name][1]}; expected one probability per scenario",
+                    rec["excel_row"], "probability", disruptions_t.letters["probability"], p)
+            continue
+        probability.setdefault(name, (p, rec["excel_row"]))
+        result["disruptions"].append(rec)
+    total = sum(p for p, _ in probability.values())
+    if total > 1 + 1e-9:
+        out.add(disruptions_t.title, f"the scenarios' probabilities add up to {total:g}; "
+                "expected at most 1 (the rest is the probability of normal times)")
+    if settings.objective != "cost" and not result["disruptions"]:
+        out.add("Settings", f"objective is {settings.objective} but there are no Disruptions "
+                "scenarios; expected a Disruptions sheet or objective cost")
+    return result
 
 
 def _network(tables: dict[str, _Table | None], settings: Settings,

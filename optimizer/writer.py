@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -48,6 +49,10 @@ COLUMN_FORMATS: dict[str, str] = {
     **{c: MONEY for c in ("cost_without_caps", "saving_per_point", "capacity_value",
                           "extra_budget_needed", "saving_if_funded")},
     "hhi": "0.000",
+    "shortfall_pct": SHARE, "worst_country_loss_pct": SHARE,
+    **{c: MONEY for c in ("case_cost", "extra_cost", "expected_cost", "cvar",
+                          "worst_scenario_cost", "reservation_cost", "normal_cost")},
+    **{c: QUANTITY for c in ("reserved", "expected_shortfall")},
     "solve_seconds": "0.00",
 }
 
@@ -207,16 +212,63 @@ def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -
 
     ``inputs`` lists workbooks that must never be overwritten (the input's own path is always
     refused, also when ``result.input_file`` names it). The file is written atomically.
-    Raises :class:`optimizer.OutputError` when the target cannot be written.
+    Raises :class:`optimizer.OutputError` when the target cannot be written. Sets
+    ``result.write_seconds`` to the wall time taken.
     """
+    started = time.perf_counter()
     inputs = [*inputs, *([result.input_file] if result.input_file else [])]
     if not result.has_plan and getattr(result, "diagnosis", None) is not None:
         # no plan: the Summary and why (optimizer/diagnose.py)
         sheets = [results_sheets(result)[0], SheetOut("Diagnosis", result.diagnosis.table())]
-        return save_workbook(new_workbook(sheets), path, inputs)
+        written = save_workbook(new_workbook(sheets), path, inputs)
+        result.write_seconds = time.perf_counter() - started
+        return written
     from .charts import add_charts_sheet
 
     wb = new_workbook(results_sheets(result))
     add_charts_sheet(wb, result)  # the Charts sheet; notes on the marginal-value columns
-    return save_workbook(wb, path, inputs)
+    written = save_workbook(wb, path, inputs)
+    result.write_seconds = time.perf_counter() - started
+    return written
 
+
+
+def write_stress(stressed, risk, path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Write a stress test: Summary (risk of the plan), Stress (case x mineral) and
+    StressByCase (extra cost and shortfall per case) with a native Excel bar chart."""
+    from openpyxl.chart import BarChart, Reference
+
+    summary = {"normal_cost": stressed.normal_cost}
+    if risk is not None:
+        summary.update(expected_cost=risk.expected_cost, cvar=risk.cvar,
+                       worst_scenario_cost=risk.worst_scenario_cost)
+    table = stressed.table
+    pivot = table.pivot_table(index="case", columns="mineral", values="shortfall_pct",
+                              sort=False).reset_index()
+    pivot.columns = ["case", *[f"{m} shortfall" for m in pivot.columns[1:]]]
+    pivot.insert(1, "extra_cost", [stressed.costs[c] - stressed.normal_cost
+                                   for c in pivot["case"]])
+    share_cols = {c: SHARE for c in pivot.columns if c.endswith(" shortfall")}
+
+    def chart(ws, header_row: int) -> None:
+        bar = BarChart()
+        bar.type, bar.title = "bar", "Extra yearly cost by stress case"
+        bar.y_axis.title = "extra cost"
+        n = len(pivot)
+        bar.add_data(Reference(ws, min_col=2, min_row=header_row, max_row=header_row + n),
+                     titles_from_data=True)
+        bar.set_categories(Reference(ws, min_col=1, min_row=header_row + 1,
+                                     max_row=header_row + n))
+        bar.height, bar.width = max(7.5, 0.6 * n), 18
+        ws.add_chart(bar, f"{get_column_letter(len(pivot.columns) + 2)}{header_row}")
+
+    sheets = [
+        SheetOut("Summary", pd.DataFrame({"item": list(summary), "value": list(summary.values())}),
+                 formats={"value": MONEY}),
+        SheetOut("Stress", table, notes=[
+            "The plan's contracts, reservations and funded projects are fixed; what survives is "
+            "used, spare capacity is bought spot at the premium, the rest is shortfall."]),
+        SheetOut("StressByCase", pivot, formats={"extra_cost": MONEY, **share_cols},
+                 decorate=chart),
+    ]
+    return save_workbook(new_workbook(sheets), path, inputs)

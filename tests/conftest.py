@@ -10,7 +10,8 @@ from optimizer import SourcingData
 SHEET_ARGS = {"Minerals": "minerals", "Suppliers": "suppliers", "Offers": "offers",
               "CountryCaps": "country_caps", "Projects": "projects", "Budgets": "budgets",
               "Settings": "settings", "Sites": "sites", "Demand": "demand", "Lanes": "lanes",
-              "Tariffs": "tariffs", "Currencies": "currencies"}
+              "Tariffs": "tariffs", "Currencies": "currencies", "Countries": "countries",
+              "GroupRules": "group_rules", "Disruptions": "disruptions"}
 
 
 def frames(**tables) -> dict[str, pd.DataFrame | dict]:

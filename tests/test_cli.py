@@ -72,7 +72,7 @@ def test_solve_json_prints_only_the_summary_object(run, tiny_workbook, tmp_path)
     result = run("solve", tiny_workbook, "--json", "-o", tmp_path / "x.xlsx")
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
-    assert list(summary) == list(SUMMARY_ITEMS)
+    assert list(summary)[:len(SUMMARY_ITEMS)] == list(SUMMARY_ITEMS)  # then the stage timings
     assert summary["total_cost"] == pytest.approx(1200)
     assert isinstance(summary["solve_seconds"], float)
 
@@ -156,3 +156,56 @@ def test_every_command_has_help(run):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert len(result.stdout.splitlines()) > 3
+
+
+def disruption_workbook(tmp_path) -> Path:
+    """China A at 10, Japan B at 14 (Japan capacity 60); a 10 % chance China is lost."""
+    f = frames(minerals=[{"mineral": "gallium", "demand": 100, "shortfall_penalty": 100}],
+               suppliers=[{"supplier": "A", "country": "China"},
+                          {"supplier": "B", "country": "Japan"}],
+               offers=[{"supplier": "A", "mineral": "gallium", "unit_cost": 10,
+                        "capacity": 200},
+                       {"supplier": "B", "mineral": "gallium", "unit_cost": 14,
+                        "capacity": 60}],
+               disruptions=[{"scenario": "China ban", "probability": 0.1, "country": "China",
+                             "capacity_factor": 0}],
+               settings={"spot_premium": 0.5})
+    return write_input_workbook(to_sheets(f), tmp_path / "risky.xlsx")
+
+
+def test_stress_solves_and_writes_the_stress_workbook(run, tmp_path):
+    """Cost plan: all 100 from China. Ban: 60 spot at 21 + 40 short at 100 = 5260, extra 4260."""
+    result = run("stress", disruption_workbook(tmp_path), "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["China", "ban", "4,260", "gallium", "40%"]
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert wb.sheetnames == ["Summary", "Stress", "StressByCase"]
+    assert len(wb["StressByCase"]._charts) == 1
+
+
+def test_stress_reads_a_plan_from_a_results_workbook(run, tmp_path):
+    book = disruption_workbook(tmp_path)
+    assert run("solve", book, "-o", tmp_path / "plan.xlsx").exit_code == 0
+    result = run("stress", book, "--plan", tmp_path / "plan.xlsx", "--json",
+                 "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 0
+    rows = {(r["case"], r["mineral"]): r for r in json.loads(result.stdout)}
+    assert rows[("China ban", "gallium")]["extra_cost"] == pytest.approx(4260)
+    assert rows[("loss of Japan", "gallium")]["extra_cost"] == pytest.approx(0)
+
+
+def test_objective_flag_overrides_settings(run, tmp_path):
+    """Under cvar the plan reserves Japan's 60 as insurance: the ban then costs
+    60 * 14 + 40 * 100 instead of 60 * 21 + 40 * 100, so the worst scenario is cheaper."""
+    book = disruption_workbook(tmp_path)
+    plain = json.loads(run("solve", book, "--json", "-o", tmp_path / "a.xlsx").stdout)
+    hedged = json.loads(run("solve", book, "--json", "--objective", "cvar",
+                            "-o", tmp_path / "b.xlsx").stdout)
+    assert hedged["worst_scenario_cost"] < plain["worst_scenario_cost"]
+
+
+def test_objective_without_disruptions_is_a_usage_error(run, tiny_workbook):
+    result = run("solve", tiny_workbook, "--objective", "expected")
+    assert result.exit_code == 2
+    assert "needs Disruptions scenarios" in result.stderr

@@ -179,10 +179,6 @@ def test_undamaged_workbook_solves(tmp_path):
     assert result.status == "optimal"
 
 
-@pytest.mark.xfail(strict=True, raises=CheckError, reason="known bug found by the long run: with a capacity of 1e8 "
-                   "or more, HiGHS's integrality tolerance (1e-6) lets the project supply "
-                   "unfunded and the independent check fails (exit 4); the same for an offer "
-                   "with a min_order. Tightening the capacity * fund bound in model.py fixes it.")
 def test_a_project_capacity_of_a_billion_solves_like_any_large_one(tmp_path):
     """Gallium 100: China at most 60 % = 60 at 10 = 600; the other 40 from the US line at 11
     plus capex 100 / 10 years = 450, cheaper than Japan's 40 at 15 = 600. Germanium: 5 from

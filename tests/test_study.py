@@ -156,3 +156,16 @@ def test_compare_accepts_a_dict_and_calls_back_per_scenario():
                     on_result=lambda o, done, total: seen.append((o.scenario, done, total)))
     assert table["total_cost"].tolist() == pytest.approx([1000, 1200])
     assert seen == [("base", 1, 2), ("cap 60%", 2, 2)]
+
+
+def test_the_template_example_scenario_solves(tmp_path):
+    """Template: gallium 40 t; Japan offers 60 at 500,000 capped at 50 %, the US project 25 at
+    550,000 with 30M capex over 10 years. Base: 20 x 0.5M + 20 x 0.55M + 3M = 24M. Japan at
+    40 %: 16 x 0.5M + 24 x 0.55M + 3M = 24.2M."""
+    from optimizer.scenarios import read_study
+    from optimizer.template import write_template
+
+    data, scenarios = read_study(write_template(tmp_path / "template.xlsx"))
+    table = compare(data, scenarios)
+    assert table["scenario"].tolist() == ["base", "Japan capped at 40%"]
+    assert table["total_cost"].tolist() == pytest.approx([24e6, 24.2e6])
