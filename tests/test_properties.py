@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from optimizer import InputError, read_workbook, solve
 from optimizer.cli import main
-from optimizer.errors import CheckError
 
 # CI explores the same 40 examples every run (derandomize), so it fails only on a change; the
 # long profile explores at random.
