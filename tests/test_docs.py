@@ -23,5 +23,5 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_readme_names_every_command():
-    for command in ("solve", "validate", "template", "example"):
+    for command in ("solve", "validate", "template", "example", "compare", "sweep"):
         assert f"sourcing {command}" in README
