@@ -132,8 +132,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         check_model_path(write_model)
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
     import pyomo.environ as pyo
-    from pyomo.contrib.solver.solvers.highs import Highs
-
+    from .highs_direct import solve_direct
     from .model import build_model
     from .results import (allocations_table, budgets_table, country_shares_table,
                           extract_plan, flows_table, investments_table, minerals_table,
@@ -154,16 +153,20 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if threads is not None:
         options["threads"] = threads
     started = time.perf_counter()
-    solver = Highs() if solver is None else solver
     try:
-        res = solver.solve(model, **options)
+        if solver is None:  # solved once: handed over in one call (optimizer/highs_direct.py)
+            res = solve_direct(model, **options)
+            highs = res.highs
+        else:
+            res = solver.solve(model, **options)
+            highs = solver._solver_model
     except Exception as exc:  # HiGHS or Pyomo failing is not the user's fault
         raise SolverError(f"the solver failed: {exc}") from exc
     solve_seconds = time.perf_counter() - started
     write_model_seconds = 0.0
     if write_model is not None:
         started = time.perf_counter()
-        _write_model(solver._solver_model, Path(write_model))  # the highspy.Highs it solved
+        _write_model(highs, Path(write_model))  # the highspy.Highs that solved it
         write_model_seconds = time.perf_counter() - started
 
     base = dict(solve_seconds=solve_seconds, build_seconds=build_seconds,

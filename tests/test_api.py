@@ -57,17 +57,18 @@ def test_dataframes_and_workbook_give_the_same_plan(tiny_workbook):
 
 
 def solver_options(monkeypatch, d, **kwargs) -> dict:
-    """The options handed to HiGHS by one solve."""
-    from pyomo.contrib.solver.solvers.highs import Highs
+    """The options handed to HiGHS by one solve (its first hand-over: optimizer/highs_direct)."""
+    from optimizer import highs_direct
 
     seen = {}
-    original = Highs.solve
+    original = highs_direct.solve_direct
 
-    def spy(self, model, **options):
-        seen.update(options)
-        return original(self, model, **options)
+    def spy(model, **options):
+        if not seen:
+            seen.update(options)
+        return original(model, **options)
 
-    monkeypatch.setattr(Highs, "solve", spy)
+    monkeypatch.setattr(highs_direct, "solve_direct", spy)
     solve(d, **kwargs)
     return seen
 

@@ -1,0 +1,95 @@
+"""optimizer/highs_direct.py hands a Pyomo model to HiGHS in one call (issue 7).
+
+It must hand over exactly the model Pyomo's persistent HiGHS interface hands over (same columns
+in the same order, same rows, bounds, costs and integrality), and report outcomes as it does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from optimizer.example import example_data
+from optimizer.highs_direct import solve_direct, to_highs
+from optimizer.model import build_model
+
+
+def lp_arrays(highs) -> dict[str, np.ndarray]:
+    """The model's arrays, with the matrix dense (HiGHS may hold it by rows or by columns)."""
+    lp = highs.getLp()
+    a = lp.a_matrix_
+    dense = np.zeros((lp.num_row_, lp.num_col_))
+    by_rows = a.format_.name == "kRowwise"
+    for k in range(len(a.start_) - 1):
+        for p in range(a.start_[k], a.start_[k + 1]):
+            dense[(k, a.index_[p]) if by_rows else (a.index_[p], k)] = a.value_[p]
+    return {"cost": np.array(lp.col_cost_), "col_lower": np.array(lp.col_lower_),
+            "col_upper": np.array(lp.col_upper_), "row_lower": np.array(lp.row_lower_),
+            "row_upper": np.array(lp.row_upper_), "matrix": dense,
+            "integer": np.array([t.name != "kContinuous" for t in lp.integrality_] or
+                                [False] * lp.num_col_)}
+
+
+def test_hands_over_the_model_pyomos_persistent_interface_hands_over():
+    direct, _ = to_highs(build_model(example_data()))
+    persistent = Highs()
+    persistent.set_instance(build_model(example_data()))
+    ours, theirs = lp_arrays(direct), lp_arrays(persistent._solver_model)
+    assert ours["integer"].any()  # the example is a MIP: integrality is compared too
+    for name in theirs:
+        np.testing.assert_allclose(ours[name], theirs[name], err_msg=name)
+
+
+def small_model(sense=pyo.minimize) -> pyo.ConcreteModel:
+    """min/max x + 2y  s.t.  x + y >= 1,  x <= 3 (a bound),  y in [0, 2]; z is in no row."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.y = pyo.Var(bounds=(0, 2))
+    m.z = pyo.Var()
+    m.cover = pyo.Constraint(expr=m.x + m.y >= 1)
+    m.cost = pyo.Objective(expr=m.x + 2 * m.y, sense=sense)
+    return m
+
+
+def test_minimum_and_values_loaded():
+    """The cheapest cover takes x = 1, y = 0: cost 1."""
+    m = small_model()
+    res = solve_direct(m)
+    res.solution_loader.load_vars()
+    assert res.solution_status == SolutionStatus.optimal
+    assert res.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
+    assert (res.incumbent_objective, res.objective_bound) == (pytest.approx(1), pytest.approx(1))
+    assert (m.x.value, m.y.value) == (pytest.approx(1), pytest.approx(0))
+    assert m.z.value is None  # in no row and not in the objective: not handed over
+
+
+def test_maximisation_is_handed_over_as_such():
+    """Maximising x + 2y takes both to their upper bounds: 3 + 2 * 2 = 7."""
+    assert solve_direct(small_model(pyo.maximize)).incumbent_objective == pytest.approx(7)
+
+
+def test_infeasible_model_is_reported_as_proven_infeasible():
+    m = small_model()
+    m.x.setub(0.25)
+    m.y.setub(0.25)  # x + y <= 0.5 < 1
+    res = solve_direct(m)
+    assert res.termination_condition == TerminationCondition.provenInfeasible
+    assert res.solution_status == SolutionStatus.noSolution and res.incumbent_objective is None
+
+
+def test_nonlinear_rows_are_refused():
+    m = small_model()
+    m.bilinear = pyo.Constraint(expr=m.x * m.y <= 1)
+    with pytest.raises(ValueError, match="bilinear is not linear"):
+        to_highs(m)
+
+
+def test_fixed_variables_are_handed_over_at_their_value():
+    """y fixed at 2: x = 0 suffices for the cover, cost 2 * 2 = 4."""
+    m = small_model()
+    m.y.fix(2)
+    res = solve_direct(m)
+    assert res.incumbent_objective == pytest.approx(4)
