@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from . import xlsx_fast
 from .errors import OutputError
 
 MONEY = "#,##0.00"
@@ -104,7 +105,12 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
     formats = [sheet.formats.get(c, COLUMN_FORMATS.get(c)) for c in columns]
-    for i, row in enumerate(sheet.table.itertuples(index=False, name=None)):
+    table = sheet.table  # a long one is written by openpyxl only in part (xlsx_fast.py)
+    deferred = sheet.row_formats is None and sheet.decorate is None and \
+        xlsx_fast.can_defer(table)
+    if deferred:
+        table = table.iloc[:xlsx_fast.FAST_AFTER]
+    for i, row in enumerate(table.itertuples(index=False, name=None)):
         r = header_row + 1 + i
         for j, raw in enumerate(row):
             value = _cell_value(raw)
@@ -122,9 +128,13 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
             if value is not None:
                 widths[j] = max(widths[j], min(len(f"{value:,.2f}") if isinstance(
                     value, float) else len(str(value)), 30))
+    if deferred:
+        xlsx_fast.defer_rows(ws, sheet.table.iloc[xlsx_fast.FAST_AFTER:],
+                             header_row + 1 + xlsx_fast.FAST_AFTER, formats)
+        widths = [max(w, n) for w, n in zip(widths, xlsx_fast.pending_widths(ws))]
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"  # a reference, not ws.cell(): no empty cell
     if sheet.decorate is not None:
         sheet.decorate(ws, header_row)
     return header_row
@@ -169,6 +179,7 @@ def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path]
     os.close(fd)
     try:
         wb.save(tmp)
+        xlsx_fast.splice(tmp, wb)  # the rows of long tables that fill_sheet deferred
         os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
         os.replace(tmp, target)
     except OSError as exc:

@@ -1,0 +1,180 @@
+"""Long tables written fast: rows spliced into the sheet XML that openpyxl saved.
+
+openpyxl spends about 25 microseconds per cell (a Cell object, its style, then an XML element
+when saving), so the results of a plan with 100,000 offers (about two million cells) took over
+a minute to write. :func:`optimizer.writer.fill_sheet` writes the first :data:`FAST_AFTER` rows
+of a long table with openpyxl as usual, so the header, widths, frozen panes and anything added
+later (charts, comments) stay openpyxl's, and hands the rest to :func:`defer_rows`;
+:func:`optimizer.writer.save_workbook` then calls :func:`splice`, which writes those rows
+straight into the saved sheet's XML at about a microsecond per cell.
+
+The cells are the ones openpyxl would write: numbers with the column's number format (the same
+style ids, registered in the workbook before it is saved), booleans as booleans, blanks left
+out, and every string as an inline string, never a formula; strings starting with ``= + - @``
+get the quote prefix as in :func:`optimizer.writer.set_text`. Strings are cut at Excel's 32,767
+characters and characters XML cannot hold raise openpyxl's ``IllegalCharacterError``, as a
+plain openpyxl save would.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import weakref
+import zipfile
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+#: tables longer than this many rows have the rest spliced in by :func:`splice`
+FAST_AFTER = 200
+#: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
+WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
+_FORMULA_START = ("=", "+", "-", "@")
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+[0-9]+)(?::([A-Z]+)([0-9]+))?"\s*/>')
+_LAST_ROW = re.compile(rb'<row r="([0-9]+)"')
+
+
+@dataclass
+class _Pending:
+    table: pd.DataFrame  # the rows still to write
+    first_row: int  # Excel row of table's first row
+    number_styles: list[int | None]  # style id of a number in each column
+    quote_style: int  # style id of text starting with = + - @
+
+
+_PENDING: "weakref.WeakKeyDictionary[object, _Pending]" = weakref.WeakKeyDictionary()
+
+
+def can_defer(table: pd.DataFrame) -> bool:
+    """True when ``table`` is long and holds only text, numbers, booleans and blanks."""
+    return len(table) > FAST_AFTER and all(
+        pd.api.types.infer_dtype(table[c], skipna=True) in WRITABLE for c in table.columns)
+
+
+def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None]) -> None:
+    """Have :func:`splice` write ``table`` into ``ws`` from Excel row ``first_row`` on.
+
+    ``formats`` is the number format of each column (None: General), as fill_sheet uses them.
+    """
+    number_styles: list[int | None] = []
+    for fmt in formats:
+        if fmt:
+            probe = Cell(ws)
+            probe.number_format = fmt
+            number_styles.append(probe.style_id)  # registers the style in the workbook
+        else:
+            number_styles.append(None)
+    probe = Cell(ws)
+    probe.quotePrefix = True
+    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id)
+
+
+def pending_widths(ws) -> list[int]:
+    """Longest text (characters) in each column of the rows deferred for ``ws`` (0 if none)."""
+    pending = _PENDING.get(ws)
+    if pending is None:
+        return []
+    out = []
+    for column in pending.table.columns:
+        values = pending.table[column]
+        lengths = values.map(len, na_action="ignore") if values.dtype == object else None
+        out.append(int(lengths.max()) if lengths is not None and lengths.notna().any() else 0)
+    return out
+
+
+def has_pending(wb) -> bool:
+    return any(ws in _PENDING for ws in wb.worksheets)
+
+
+def splice(path: str, wb) -> None:
+    """Rewrite the saved workbook at ``path`` with every deferred row in place."""
+    targets = {ws.path.lstrip("/"): _PENDING.pop(ws) for ws in wb.worksheets if ws in _PENDING}
+    if not targets:
+        return
+    spliced = path + ".rows"
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(
+                spliced, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                pending = targets.get(info.filename)
+                if pending is None:
+                    dst.writestr(info, data)
+                    continue
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(entry, "w", force_zip64=True) as out:
+                    _write_sheet(out, data, pending)
+        os.replace(spliced, path)
+    finally:
+        if os.path.exists(spliced):
+            os.unlink(spliced)
+
+
+def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
+    head, sep, tail = xml.partition(b"</sheetData>")
+    if not sep:  # openpyxl writes <sheetData/> for a sheet without cells
+        head, sep, tail = xml.partition(b"<sheetData/>")
+        head, sep = head + b"<sheetData>", b"</sheetData>"
+    rows = _LAST_ROW.findall(head)
+    if rows and int(rows[-1]) >= pending.first_row:
+        raise AssertionError("cells were written below a table whose rows were deferred")
+    last = pending.first_row + len(pending.table) - 1
+    width = len(pending.table.columns)
+
+    def dimension(match: re.Match) -> bytes:
+        right = match.group(2)
+        columns = max(width, column_index_from_string(right.decode()) if right else 1)
+        return (b'<dimension ref="' + match.group(1) + b":"
+                + f"{get_column_letter(columns)}{last}".encode() + b'"/>')
+
+    out.write(_DIMENSION.sub(dimension, head, count=1))
+    for chunk in _rows_xml(pending):
+        out.write(chunk)
+    out.write(sep + tail)
+
+
+def _rows_xml(pending: _Pending, chunk_rows: int = 5000):
+    """The rows as XML, in chunks of bytes."""
+    letters = [get_column_letter(j + 1) for j in range(len(pending.table.columns))]
+    number_attr = ["" if s is None else f' s="{s}"' for s in pending.number_styles]
+    quote_attr = f' s="{pending.quote_style}"'
+    parts: list[str] = []
+    r = pending.first_row
+    for row in pending.table.itertuples(index=False, name=None):
+        cells = []
+        for letter, attr, value in zip(letters, number_attr, row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = value[:32767]
+                if ILLEGAL_CHARACTERS_RE.search(value):
+                    raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+                style = quote_attr if value.startswith(_FORMULA_START) else ""
+                cells.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is>'
+                             f'<t xml:space="preserve">{escape(value)}</t></is></c>')
+            elif isinstance(value, bool) or type(value).__name__ == "bool_":
+                cells.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
+            else:
+                try:
+                    number = float(value)
+                except TypeError:  # pd.NA and the like: a blank, as fill_sheet leaves it
+                    continue
+                if math.isnan(number):
+                    continue
+                text = repr(int(value)) if isinstance(value, int) or (
+                    hasattr(value, "dtype") and value.dtype.kind in "iu") else repr(number)
+                cells.append(f'<c r="{letter}{r}"{attr}><v>{text}</v></c>')
+        parts.append(f'<row r="{r}">{"".join(cells)}</row>')
+        r += 1
+        if len(parts) >= chunk_rows:
+            yield "".join(parts).encode()
+            parts = []
+    if parts:
+        yield "".join(parts).encode()
