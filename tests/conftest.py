@@ -14,6 +14,32 @@ SHEET_ARGS = {"Minerals": "minerals", "Suppliers": "suppliers", "Offers": "offer
               "GroupRules": "group_rules", "Disruptions": "disruptions"}
 
 
+def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx", hidden=()):
+    """Sheets given as rows of cells (row 1 first), written exactly as given by openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        if title in hidden:
+            ws.sheet_state = "hidden"
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+#: a small valid workbook as rows of cells, for tests that break one thing at a time
+GOOD = {
+    "Minerals": [["mineral", "demand"], ["gallium", 100]],
+    "Suppliers": [["supplier", "country"], ["CN-A", "China"], ["JP-B", "Japan"]],
+    "Offers": [["supplier", "mineral", "unit_cost", "capacity"],
+               ["CN-A", "gallium", 10, 200], ["JP-B", "gallium", 15, 80]],
+}
+
+
 def frames(**tables) -> dict[str, pd.DataFrame | dict]:
     """Tables as lists of dicts (or a dict for settings) -> DataFrames keyed like from_frames."""
     out = {}
@@ -48,6 +74,22 @@ def to_sheets(d: dict) -> dict[str, pd.DataFrame]:
             value = pd.DataFrame({"setting": list(value), "value": list(value.values())})
         out[names[arg]] = value
     return out
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Invoke the ``sourcing`` command in an empty working folder: ``run("solve", path)``."""
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture

@@ -7,24 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from optimizer.cli import main
 from optimizer.schema import SUMMARY_ITEMS
 from optimizer.template import write_input_workbook
 
 from .conftest import frames, to_sheets
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def infeasible_workbook(tmp_path) -> Path:

@@ -15,51 +15,19 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import optimizer.reader
 import optimizer.writer
 from optimizer import InputError, read_workbook, solve
-from optimizer.cli import main
 from optimizer.errors import WorkbookFileError
+
+from .conftest import GOOD, workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAME_AS_PLAIN = ["excel_table.xlsx", "libreoffice.xlsx", "libreoffice_table.xlsx",
                  "formulas_libreoffice.xlsx"]
 
 
-def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx", hidden=()) -> Path:
-    """Sheets given as rows of cells (row 1 first), written exactly as given by openpyxl."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-        if title in hidden:
-            ws.sheet_state = "hidden"
-    path = tmp_path / name
-    wb.save(path)
-    return path
-
-
-GOOD = {
-    "Minerals": [["mineral", "demand"], ["gallium", 100]],
-    "Suppliers": [["supplier", "country"], ["CN-A", "China"], ["JP-B", "Japan"]],
-    "Offers": [["supplier", "mineral", "unit_cost", "capacity"],
-               ["CN-A", "gallium", 10, 200], ["JP-B", "gallium", 15, 80]],
-}
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def plan(result) -> dict[tuple[str, str], float]:

@@ -9,25 +9,12 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from optimizer.cli import main
 from optimizer.template import write_input_workbook
 
 from .conftest import frames, to_sheets
 
 COLUMNS = ["scenario", "change", "target", "filter", "value"]
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def workbook(tmp_path, scenarios: list[tuple] | None, name: str = "study.xlsx", **settings):

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import openpyxl
 import pytest
 
 from optimizer import InputError, read_workbook
 
-
-def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx"):
-    """Write sheets given as rows of cells (row 1 first) with openpyxl, exactly as given."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    path = tmp_path / name
-    wb.save(path)
-    return path
+from .conftest import GOOD, workbook
 
 
-GOOD = {
-    "Minerals": [["mineral", "demand"], ["gallium", 100]],
-    "Suppliers": [["supplier", "country"], ["CN-A", "China"], ["JP-B", "Japan"]],
-    "Offers": [["supplier", "mineral", "unit_cost", "capacity"],
-               ["CN-A", "gallium", 10, 200], ["JP-B", "gallium", 15, 80]],
-}
 
 
 def problems(path) -> list[str]:
