@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Iterable
@@ -20,6 +19,7 @@ import pandas as pd
 
 from .charts import BUDGETS, CAP_SERIES, COLUMN_NOTES, COSTS, PRICE, SHARES, chart_table
 from .errors import OutputError
+from .writer import atomic_write
 
 PALETTE = ("#1f4e78", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c",
            "#a9d18e", "#8faadc", "#f4b183", "#ffd966", "#c9c9c9", "#264478", "#9e480e",
@@ -270,25 +270,11 @@ def write_report(result, path: str | Path, inputs: Iterable[str | Path] = ()) ->
     if target.exists() and target.is_dir():
         raise OutputError(f"{target} is a folder; give a file name ending in .html")
     text = report_html(result)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=".html",
-                                   dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {target.parent}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    return atomic_write(target, write)
 
 
 __all__ = ["report_html", "write_report", "svg_bars", "html_table", "charts_html"]

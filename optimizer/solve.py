@@ -262,32 +262,21 @@ def check_model_path(path: str | Path) -> None:
 
 def _write_model(highs, path: Path) -> None:
     """Write the model held by ``highs`` (a highspy.Highs) to ``path``, atomically and quietly."""
-    import os
-    import tempfile
-
     from .errors import OutputError
+    from .writer import atomic_write
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix.lower(),
-                                   dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write the model to {path}: {exc.strerror or exc}") from None
-    os.close(fd)
     flag = highs.getOptionValue("output_flag")
     flag = flag[1] if isinstance(flag, tuple) else flag  # highspy 1.15 gives (status, value)
     highs.setOptionValue("output_flag", False)  # else HiGHS logs to stdout (breaks --json)
-    try:
-        status = highs.writeModel(tmp)
-        if status.name == "kError":
+
+    def write(tmp: str) -> None:
+        if highs.writeModel(tmp).name == "kError":
             raise OutputError(f"HiGHS could not write the model to {path}")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write the model to {path}: {exc.strerror or exc}") from None
+
+    try:
+        atomic_write(path, write, "the model")
     finally:
         highs.setOptionValue("output_flag", flag)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float, bool]:

@@ -167,27 +167,43 @@ def _file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
-    """Save ``wb`` to ``target`` atomically (temporary file + rename); return the path."""
-    target = Path(target)
-    check_target(target, inputs)
+def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place.
+
+    An interrupted run leaves the old file or the new one, never half of one; the temporary
+    file is removed on any error. Raises :class:`OutputError` when the file cannot be written.
+    """
+    label = f"{what} to {target}" if what else str(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=".xlsx", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix.lower(),
+                                   dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write to {target.parent}: {exc.strerror or exc}") from None
+        where = f"{what} to {target.parent}" if what else f"to {target.parent}"
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
-        wb.save(tmp)
-        xlsx_fast.splice(tmp, wb)  # the rows of long tables that fill_sheet deferred
+        write(tmp)
         os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
         os.replace(tmp, target)
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write {label}: {exc.strerror or exc}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Save ``wb`` to ``target`` atomically (temporary file + rename); return the path."""
+    target = Path(target)
+    check_target(target, inputs)
+
+    def write(tmp: str) -> None:
+        wb.save(tmp)
+        xlsx_fast.splice(tmp, wb)  # the rows of long tables that fill_sheet deferred
+
+    return atomic_write(target, write)
 
 
 def new_workbook(sheets: list[SheetOut]) -> Workbook:
