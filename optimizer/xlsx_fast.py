@@ -109,6 +109,7 @@ def splice(path: str, wb) -> None:
                     continue
                 entry = zipfile.ZipInfo(info.filename, info.date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
+                entry._compresslevel = 1  # 3x faster than the default 6; the part ~17% larger
                 with dst.open(entry, "w", force_zip64=True) as out:
                     _write_sheet(out, data, pending)
         os.replace(spliced, path)
@@ -141,40 +142,53 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
 
 
 def _rows_xml(pending: _Pending, chunk_rows: int = 5000):
-    """The rows as XML, in chunks of bytes."""
-    letters = [get_column_letter(j + 1) for j in range(len(pending.table.columns))]
+    """The rows as XML, in chunks of bytes; cells are formatted a column at a time."""
+    table = pending.table
+    letters = [get_column_letter(j + 1) for j in range(len(table.columns))]
     number_attr = ["" if s is None else f' s="{s}"' for s in pending.number_styles]
     quote_attr = f' s="{pending.quote_style}"'
-    parts: list[str] = []
-    r = pending.first_row
-    for row in pending.table.itertuples(index=False, name=None):
-        cells = []
-        for letter, attr, value in zip(letters, number_attr, row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                value = value[:32767]
-                if ILLEGAL_CHARACTERS_RE.search(value):
-                    raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
-                style = quote_attr if value.startswith(_FORMULA_START) else ""
-                cells.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is>'
-                             f'<t xml:space="preserve">{escape(value)}</t></is></c>')
-            elif isinstance(value, bool) or type(value).__name__ == "bool_":
-                cells.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
-            else:
-                try:
-                    number = float(value)
-                except TypeError:  # pd.NA and the like: a blank, as fill_sheet leaves it
-                    continue
-                if math.isnan(number):
-                    continue
-                text = repr(int(value)) if isinstance(value, int) or (
-                    hasattr(value, "dtype") and value.dtype.kind in "iu") else repr(number)
-                cells.append(f'<c r="{letter}{r}"{attr}><v>{text}</v></c>')
-        parts.append(f'<row r="{r}">{"".join(cells)}</row>')
-        r += 1
-        if len(parts) >= chunk_rows:
-            yield "".join(parts).encode()
-            parts = []
-    if parts:
-        yield "".join(parts).encode()
+    kinds = [table[c].dtype.kind for c in table.columns]
+    for a in range(0, len(table), chunk_rows):
+        part = table.iloc[a:a + chunk_rows]
+        rows = range(pending.first_row + a, pending.first_row + a + len(part))
+        columns = [_column_xml(part.iloc[:, j].tolist(), letters[j], rows, kinds[j],
+                               number_attr[j], quote_attr) for j in range(len(letters))]
+        yield "".join(f'<row r="{r}">{"".join(cells)}</row>'
+                      for r, cells in zip(rows, zip(*columns))).encode()
+
+
+def _column_xml(values: list, letter: str, rows: range, kind: str, number_attr: str,
+                quote_attr: str) -> list[str]:
+    """One column's cells as XML ("" for a blank)."""
+    if kind == "f":  # floats, NaN blank
+        return [f'<c r="{letter}{r}"{number_attr}><v>{v!r}</v></c>' if v == v else ""
+                for r, v in zip(rows, values)]
+    if kind in "iu":
+        return [f'<c r="{letter}{r}"{number_attr}><v>{v}</v></c>' for r, v in zip(rows, values)]
+    if kind == "b":
+        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
+    return [_cell_xml(v, f"{letter}{r}", number_attr, quote_attr) for r, v in zip(rows, values)]
+
+
+def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:
+    """One cell of a column holding text, blanks and perhaps numbers or booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = value[:32767]
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        style = quote_attr if value.startswith(_FORMULA_START) else ""
+        return (f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                f'{escape(value)}</t></is></c>')
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    try:
+        number = float(value)
+    except TypeError:  # pd.NA and the like: a blank, as fill_sheet leaves it
+        return ""
+    if math.isnan(number):
+        return ""
+    text = repr(int(value)) if isinstance(value, int) or (
+        hasattr(value, "dtype") and value.dtype.kind in "iu") else repr(number)
+    return f'<c r="{ref}"{number_attr}><v>{text}</v></c>'
