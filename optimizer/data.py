@@ -225,7 +225,8 @@ class SourcingData:
 
     def supply_countries(self) -> dict[str, list[str]]:
         """For each mineral, the countries that can supply it (offers and projects), sorted."""
-        pairs = set(zip(self.offers.index.get_level_values("mineral"), self.offers["country"]))
+        pairs = set(zip(self.offers.index.get_level_values("mineral").tolist(),
+                        self.offers["country"].tolist()))
         pairs |= set(zip(self.projects["mineral"], self.projects["country"]))
         out: dict[str, list[str]] = {m: [] for m in self.minerals.index}
         for mineral, country in sorted(pairs):
@@ -235,8 +236,9 @@ class SourcingData:
     def effective_caps(self) -> dict[tuple[str, str], float]:
         """Cap for every (mineral, country) that can supply the mineral."""
         specific = self.caps_table()
+        mineral_cap = {m: self._mineral_cap(m) for m in self.minerals.index}
         return {
-            (m, c): specific.get((m, c), self._mineral_cap(m))
+            (m, c): specific.get((m, c), mineral_cap[m])
             for m, countries in self.supply_countries().items()
             for c in countries
         }

@@ -81,14 +81,18 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     for (s, _mm), q in plan.buy.items():
         supplier_total[s] = supplier_total.get(s, 0.0) + q
 
+    offer_rows = dict(zip(offers.index, offers.to_dict("records")))
+    project_rows = dict(zip(projects.index, projects.to_dict("records")))
+    arc_rows = dict(zip(arcs.index, arcs.to_dict("records")))
+    site_names = data.site_names()
+
     def yearly_fixed(kind: str, source: str, mineral: str) -> float:
         if kind == "project":
-            row = projects.loc[source]
+            row = project_rows[source]
             return row["capex"] / years + row["fixed_cost"] if plan.funded.get(source) else 0.0
-        fixed = offers.at[(source, mineral), "fixed_cost"] if plan.used.get(
-            (source, mineral)) else 0.0
-        fixed += offers.at[(source, mineral), "reservation_cost"] * plan.reserved(
-            (source, mineral))
+        row = offer_rows[(source, mineral)]
+        fixed = row["fixed_cost"] if plan.used.get((source, mineral)) else 0.0
+        fixed += row["reservation_cost"] * plan.reserved((source, mineral))
         if plan.qualified.get(source) and supplier_total.get(source):
             # the supplier's fixed cost, spread over its offers by quantity
             fixed += data.suppliers.at[source, "fixed_cost"] * (
@@ -104,15 +108,14 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
         if not active:
             continue
         fixed = yearly_fixed(kind, source, mineral)
-        sites = [(t, plan.ship.get((source, mineral, t), 0.0)) for t in data.site_names()]
+        sites = [(t, plan.ship.get((source, mineral, t), 0.0)) for t in site_names]
         sites = [(t, q) for t, q in sites if q > 0] or [(sites[0][0], 0.0)]
         if kind == "offer":
-            row = offers.loc[(source, mineral)]
+            row = offer_rows[(source, mineral)]
         else:
-            row = projects.loc[source]
+            row = project_rows[source]
         for site, q in sites:
-            arc = arcs.loc[(kind, source, mineral, site)] if (kind, source, mineral, site) in \
-                arcs.index else None
+            arc = arc_rows.get((kind, source, mineral, site))
             price = float(row["unit_cost"])
             transport = float(arc["transport_cost"]) if arc is not None else 0.0
             tariff = float(arc["tariff_rate"]) * price if arc is not None else 0.0
