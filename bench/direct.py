@@ -66,6 +66,33 @@ def check_supported(data: SourcingData) -> None:
                          + ", ".join(unsupported))
 
 
+def effective_caps(data: SourcingData) -> pd.Series:
+    """Cap of every (mineral, country) that can supply, as ``SourcingData.effective_caps`` but
+    vectorised: CountryCaps(c, m), then CountryCaps(c, blank), then Minerals.max_country_share,
+    then Settings.max_country_share. Minerals in sheet order, then countries sorted."""
+    offers, projects = data.offers, data.projects
+    pairs = pd.DataFrame({
+        "mineral": np.concatenate([offers.index.get_level_values("mineral").to_numpy(object),
+                                   projects["mineral"].to_numpy(object)]),
+        "country": np.concatenate([offers["country"].to_numpy(object),
+                                   projects["country"].to_numpy(object)]),
+    }).drop_duplicates()
+    pairs["order"] = pd.Categorical(pairs["mineral"], categories=list(data.minerals.index)).codes
+    pairs = pairs.sort_values(["order", "country"]).drop(columns="order")
+    cap = pairs["mineral"].map(data.minerals["max_country_share"]).astype(float)
+    cap = cap.fillna(float(data.settings.max_country_share))
+    rules = data.country_caps
+    blank = rules[rules["mineral"].isna()]
+    by_country = pairs["country"].map(dict(zip(blank["country"], blank["max_share"])))
+    cap = cap.where(by_country.isna(), by_country.astype(float))
+    specific = rules[rules["mineral"].notna()]
+    by_pair = pd.Series(specific["max_share"].to_numpy(float), index=pd.MultiIndex.from_arrays(
+        [specific["mineral"], specific["country"]]))
+    index = pd.MultiIndex.from_frame(pairs)
+    exact = by_pair.reindex(index).to_numpy() if len(by_pair) else np.full(len(pairs), np.nan)
+    return pd.Series(np.where(np.isnan(exact), cap.to_numpy(), exact), index=index)
+
+
 def build_arrays(data: SourcingData) -> Arrays:
     """The model of ``models/formulation.md`` (core rules) as arrays, vectorised with NumPy."""
     check_supported(data)
@@ -154,10 +181,10 @@ def build_arrays(data: SourcingData) -> Arrays:
         np.ones(n_d + len(short_rows)), np.fromiter(demand.values(), float, n_d),
         np.full(n_d, np.inf))
     # country_cap, per (m, c) with cap < 1: sum buy(m,c) + sum make(m,c) - cap * supplied[m] <= 0
-    caps = pd.Series(data.effective_caps(), dtype=float)
+    caps = effective_caps(data)
     caps = caps[caps < 1.0]
     if len(caps):
-        pair = pd.MultiIndex.from_tuples(caps.index, names=["mineral", "country"])
+        pair = caps.index
         o_pair = pair.get_indexer(pd.MultiIndex.from_arrays(
             [offers.index.get_level_values("mineral"), offers["country"]]))
         p_pair = pair.get_indexer(pd.MultiIndex.from_arrays(

@@ -14,9 +14,10 @@ so that load from other processes hits all three alike:
 3. ``python -m bench.stages WORKBOOK``: Pyomo build + hand-over (``set_instance``) against the
    direct-highspy build of the same model (bench/direct.py), in one process; ratio 2.
 
-Medians over the repeats go to ``bench/results/summary.csv`` (one row per size and variant),
-every run to ``bench/results/runs.csv``, the machine to ``bench/results/machine.json``, and a
-Markdown table to stdout (pasted into README.md and bench/README.md).
+Medians over the repeats go to ``bench/results/scaling.csv`` (one row per size and variant),
+every run to ``bench/results/scaling-runs.csv``, the machine to
+``bench/results/scaling-machine.json``, and a Markdown table to stdout (pasted into README.md
+and bench/README.md).
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="folder for summary.csv, runs.csv, machine.json")
+                        help="folder for scaling.csv, scaling-runs.csv, scaling-machine.json")
     args = parser.parse_args(argv)
     INSTANCES.mkdir(parents=True, exist_ok=True)
     info = machine()
@@ -219,10 +220,10 @@ def main(argv: list[str] | None = None) -> int:
                 runs.extend(each)
     info["load_average_at_end"] = os.getloadavg()
     args.results.mkdir(parents=True, exist_ok=True)
-    write_csv(args.results / "summary.csv", summary, COLUMNS)
-    write_csv(args.results / "runs.csv", runs, ["repeat" if c == "repeats" else c
-                                                for c in COLUMNS if c != "offers"])
-    (args.results / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_csv(args.results / "scaling.csv", summary, COLUMNS)
+    write_csv(args.results / "scaling-runs.csv", runs, ["repeat" if c == "repeats" else c
+                                                        for c in COLUMNS if c != "offers"])
+    (args.results / "scaling-machine.json").write_text(json.dumps(info, indent=2) + "\n")
     print(markdown(summary))
     return 0
 
