@@ -71,6 +71,9 @@ def main() -> None:
                    "extension).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH.html",
               help="Also write a self-contained HTML page with the tables and charts.")
+@click.option("--no-marginals", "skip_marginals", is_flag=True,
+              help="Skip the marginal values (saving_per_point, capacity_value, next_project): "
+                   "extra solves that dominate the run time on large workbooks.")
 @click.option("--no-cost-without-caps", "skip_uncapped", is_flag=True,
               help="Skip the extra solve without country caps (Summary cost_without_caps).")
 @click.option("--objective", type=click.Choice(["cost", "expected", "cvar"]),
@@ -79,6 +82,7 @@ def main() -> None:
 def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
           mip_gap: float | None, as_json: bool, write_model: Path | None,
           report: Path | None = None, skip_uncapped: bool = False,
+          skip_marginals: bool = False,
           objective: str | None = None) -> None:
     """Solve WORKBOOK (default: the bundled example) and write the results workbook.
 
@@ -100,7 +104,8 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     try:
         check_target(target, [workbook] if workbook else [])
         result = solve_data(data, time_limit=time_limit, mip_gap=mip_gap,
-                            write_model=write_model, cost_without_caps=not skip_uncapped)
+                            write_model=write_model, cost_without_caps=not skip_uncapped,
+                            marginals=not skip_marginals)
     except OutputError as exc:
         _fail(str(exc), EXIT_USAGE)
     except (SolverError, CheckError) as exc:

@@ -196,3 +196,16 @@ def test_objective_without_disruptions_is_a_usage_error(run, tiny_workbook):
     result = run("solve", tiny_workbook, "--objective", "expected")
     assert result.exit_code == 2
     assert "needs Disruptions scenarios" in result.stderr
+
+
+def test_no_marginals_skips_the_marginal_columns(run, tiny_workbook, tmp_path):
+    """The 60 % cap binds (China at 60 of 100), so with marginals it has a saving per point;
+    without them the column is blank."""
+    import pandas as pd
+
+    assert run("solve", tiny_workbook, "-o", tmp_path / "a.xlsx").exit_code == 0
+    assert run("solve", tiny_workbook, "--no-marginals", "-o", tmp_path / "b.xlsx").exit_code == 0
+    with_values = pd.read_excel(tmp_path / "a.xlsx", sheet_name="CountryShares", engine="openpyxl")
+    without = pd.read_excel(tmp_path / "b.xlsx", sheet_name="CountryShares", engine="openpyxl")
+    assert with_values["saving_per_point"].notna().all()
+    assert without["saving_per_point"].isna().all()
