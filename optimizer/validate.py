@@ -106,12 +106,22 @@ def parse_number(value: object) -> tuple[object, str | None]:
     return number, None
 
 
+def _percent_text(value: object) -> tuple[object, str | None] | None:
+    """ "25%" text as the fraction 0.25; None when ``value`` is not percent text."""
+    if not (isinstance(value, str) and value.strip().endswith("%")):
+        return None
+    number, err = parse_number(value.strip()[:-1])
+    if err or number is MISSING:
+        return None, f"{fmt_value(value)} is not a percentage"
+    return float(number) / 100.0, None
+
+
 def parse_share(value: object) -> tuple[object, str | None]:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        number, err = parse_number(value.strip()[:-1])
-        if err or number is MISSING:
-            return None, f"{fmt_value(value)} is not a percentage"
-        share = float(number) / 100.0
+    percent = _percent_text(value)
+    if percent is not None:
+        share, err = percent
+        if err:
+            return percent
     else:
         number, err = parse_number(value)
         if err or number is MISSING:
@@ -127,12 +137,8 @@ def parse_share(value: object) -> tuple[object, str | None]:
 
 def parse_rate(value: object) -> tuple[object, str | None]:
     """A fraction that may exceed 1 (tariffs): 0.25, "25%" or a 25% cell."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        number, err = parse_number(value.strip()[:-1])
-        if err or number is MISSING:
-            return None, f"{fmt_value(value)} is not a percentage"
-        return float(number) / 100.0, None
-    return parse_number(value)
+    percent = _percent_text(value)
+    return percent if percent is not None else parse_number(value)
 
 
 def parse_bool(value: object) -> tuple[object, str | None]:

@@ -10,23 +10,10 @@ import json
 
 import highspy
 import pytest
-from click.testing import CliRunner
 
 from optimizer import read_workbook, solve
-from optimizer.cli import main
 
 STAGES = ["read_seconds", "build_seconds", "solve_seconds", "extract_seconds", "write_seconds"]
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def highs_alone(path) -> float:
