@@ -334,33 +334,33 @@ def _offer_name(offer) -> str:
     return f"{offer[0]}'s {offer[1]} offer"
 
 
-def _describe_offer_capacity(ctx: Context, index, amount: float) -> Suggestion:
-    offers = ctx.data.offers
-    capacity = float(offers.at[index, "capacity"])
+def _raise_capacity(ctx: Context, rule: str, sheet: str, table, index, match: dict,
+                    what: str, minerals: frozenset[str], amount: float) -> Suggestion:
+    """Raise the capacity cell of one row of ``sheet`` by ``amount`` (rounded up)."""
+    capacity = float(table.at[index, "capacity"])
     new = _up(capacity + amount)
-    row = _row(offers, index)
+    row = _row(table, index)
 
     def apply(frames: Frames) -> None:
-        _set(frames, "Offers", {"supplier": index[0], "mineral": index[1]}, "capacity", new)
+        _set(frames, sheet, match, "capacity", new)
 
-    return Suggestion("offer_capacity", "Offers", row, "capacity", capacity, new,
-                  f"raise the capacity of {_offer_name(index)} ({_where('Offers', row)}) from "
-                  f"{_q(capacity)} to at least {_q(new)}", frozenset([index[1]]), apply)
+    return Suggestion(rule, sheet, row, "capacity", capacity, new,
+                      f"raise {what} ({_where(sheet, row)}) from {_q(capacity)} to at least "
+                      f"{_q(new)}", minerals, apply)
+
+
+def _describe_offer_capacity(ctx: Context, index, amount: float) -> Suggestion:
+    return _raise_capacity(ctx, "offer_capacity", "Offers", ctx.data.offers, index,
+                           {"supplier": index[0], "mineral": index[1]},
+                           f"the capacity of {_offer_name(index)}", frozenset([index[1]]),
+                           amount)
 
 
 def _describe_project_capacity(ctx: Context, index, amount: float) -> Suggestion:
     projects = ctx.data.projects
-    capacity = float(projects.at[index, "capacity"])
-    new = _up(capacity + amount)
-    row = _row(projects, index)
-
-    def apply(frames: Frames) -> None:
-        _set(frames, "Projects", {"project": index}, "capacity", new)
-
-    return Suggestion("project_capacity", "Projects", row, "capacity", capacity, new,
-                  f"raise the capacity of project {index} ({_where('Projects', row)}) from "
-                  f"{_q(capacity)} to at least {_q(new)}",
-                  frozenset([projects.at[index, "mineral"]]), apply)
+    return _raise_capacity(ctx, "project_capacity", "Projects", projects, index,
+                           {"project": index}, f"the capacity of project {index}",
+                           frozenset([projects.at[index, "mineral"]]), amount)
 
 
 def _supplier_minerals(ctx: Context, supplier) -> frozenset[str]:
@@ -369,18 +369,9 @@ def _supplier_minerals(ctx: Context, supplier) -> frozenset[str]:
 
 
 def _describe_supplier_capacity(ctx: Context, index, amount: float) -> Suggestion:
-    suppliers = ctx.data.suppliers
-    capacity = float(suppliers.at[index, "capacity"])
-    new = _up(capacity + amount)
-    row = _row(suppliers, index)
-
-    def apply(frames: Frames) -> None:
-        _set(frames, "Suppliers", {"supplier": index}, "capacity", new)
-
-    return Suggestion("supplier_capacity", "Suppliers", row, "capacity", capacity, new,
-                  f"raise {index}'s capacity across all its offers ({_where('Suppliers', row)}) "
-                  f"from {_q(capacity)} to at least {_q(new)}",
-                  _supplier_minerals(ctx, index), apply)
+    return _raise_capacity(ctx, "supplier_capacity", "Suppliers", ctx.data.suppliers, index,
+                           {"supplier": index}, f"{index}'s capacity across all its offers",
+                           _supplier_minerals(ctx, index), amount)
 
 
 def _why_supplier_capacity(ctx: Context, index) -> str:
