@@ -15,13 +15,14 @@ from .data import Settings, SourcingData
 from .diagnose import Diagnosis, explain
 from .errors import (CheckError, InputError, OutputError, Problem, SolverError, SourcingError,
                      WorkbookFileError)
-from .reader import read_workbook
+from .reader import read_plan, read_workbook
 from .scenarios import Change, Scenario, apply_changes, read_study
 from .solve import SolveResult, solve
+from .stress import StressResult, stress
 from .study import Study, compare, run_study, run_sweep, sweep
 from .study_writer import write_comparison
 from .report import write_report
-from .writer import write_results
+from .writer import write_results, write_stress
 
 __version__ = "0.1.0"
 
@@ -34,4 +35,6 @@ __all__ = [
     # what-if studies
     "Change", "Scenario", "apply_changes", "read_study", "compare", "sweep", "run_study",
     "run_sweep", "Study", "write_comparison",
+    # resilience: a fixed plan under disruptions
+    "stress", "StressResult", "read_plan", "write_stress",
 ]

@@ -237,3 +237,12 @@ def test_allocation_costs_include_reservation_and_add_up_to_the_total():
     r = solve(n1_instance(n1_coverage=0.5))
     assert r.allocations["cost"].sum() == pytest.approx(1050)
     assert r.minerals["cost"].sum() == pytest.approx(r.total_cost)
+
+
+def test_stress_is_part_of_the_public_api():
+    import optimizer
+
+    d = ban_instance("cost")
+    result = optimizer.stress(d, optimizer.solve(d).plan)
+    assert isinstance(result, optimizer.StressResult)
+    assert result.costs["China ban"] == pytest.approx(2100)
