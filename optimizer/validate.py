@@ -324,6 +324,22 @@ def _index_names(table: _Table | None, column: str, out: _Collector) -> dict[str
     return names
 
 
+def _every(mineral: str | None) -> str:
+    return fmt_value(mineral or "(every mineral)")
+
+
+def _repeated(out: _Collector, table: _Table, seen: dict, row_key: tuple, rec: dict,
+              column: str, what: str, expected: str) -> bool:
+    """Report ``rec`` when ``row_key`` was on an earlier row ("<what> on row N; expected
+    <expected>"); otherwise remember the row. True means a repeat."""
+    if row_key in seen:
+        out.add(table.title, f"{what} on row {seen[row_key]}; expected {expected}",
+                rec["excel_row"], column, table.letters[column], rec.get(column))
+        return True
+    seen[row_key] = rec["excel_row"]
+    return False
+
+
 def _resolve(rec: dict, table: _Table, column: str, names: dict[str, str], what: str,
              out: _Collector, severity: str = "error") -> bool:
     """Replace a reference by the defined spelling; report it when it names nothing."""
@@ -509,13 +525,10 @@ def validate(raw: RawWorkbook, source: str | None = None,
             continue
         if not _resolve(rec, offers_t, "mineral", mineral_names, "Minerals", out, "warning"):
             continue
-        pair = (rec["supplier"], rec["mineral"])
-        if pair in offer_keys:
-            out.add(offers_t.title, f"{fmt_value(pair[0])} already offers {fmt_value(pair[1])} "
-                    f"on row {offer_keys[pair]}; expected one offer per supplier and mineral",
-                    rec["excel_row"], "mineral", offers_t.letters["mineral"], pair[1])
+        if _repeated(out, offers_t, offer_keys, (rec["supplier"], rec["mineral"]), rec, "mineral",
+                     f"{fmt_value(rec['supplier'])} already offers {fmt_value(rec['mineral'])}",
+                     "one offer per supplier and mineral"):
             continue
-        offer_keys[pair] = rec["excel_row"]
         rec["min_order"] = rec["min_order"] or 0.0
         rec["fixed_cost"] = rec["fixed_cost"] or 0.0
         if rec["min_order"] > rec["capacity"]:
@@ -538,14 +551,10 @@ def validate(raw: RawWorkbook, source: str | None = None,
         if rec.get("_invalid") or not ok:
             continue
         rec["country"] = country(rec["country"])
-        pair = (key(rec["country"]), rec["mineral"])
-        if pair in cap_keys:
-            out.add(caps_t.title, f"a cap for {fmt_value(rec['country'])} and "
-                    f"{fmt_value(rec['mineral'] or '(every mineral)')} is already on row "
-                    f"{cap_keys[pair]}; expected one cap per country and mineral",
-                    rec["excel_row"], "country", caps_t.letters["country"], rec["country"])
+        if _repeated(out, caps_t, cap_keys, (key(rec["country"]), rec["mineral"]), rec,
+                     "country", f"a cap for {fmt_value(rec['country'])} and "
+                     f"{_every(rec['mineral'])} is already", "one cap per country and mineral"):
             continue
-        cap_keys[pair] = rec["excel_row"]
         cap_records.append(rec)
 
     project_records = []
@@ -705,14 +714,10 @@ def _resilience(tables: dict[str, _Table | None], settings: Settings,
                     "min_share <= max_share", rec["excel_row"], "min_share",
                     rules_t.letters.get("min_share"), lo)
             continue
-        pair = (rec["group"], rec["mineral"])
-        if pair in seen:
-            out.add(rules_t.title, f"a rule for {fmt_value(pair[0])} and "
-                    f"{fmt_value(pair[1] or '(every mineral)')} is already on row {seen[pair]}; "
-                    "expected one rule per group and mineral", rec["excel_row"], "group",
-                    rules_t.letters["group"], pair[0])
+        if _repeated(out, rules_t, seen, (rec["group"], rec["mineral"]), rec, "group",
+                     f"a rule for {fmt_value(rec['group'])} and {_every(rec['mineral'])} is "
+                     "already", "one rule per group and mineral"):
             continue
-        seen[pair] = rec["excel_row"]
         result["group_rules"].append(rec)
 
     sources = {**supplier_names, **project_names}
@@ -773,13 +778,10 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         ok = _resolve(rec, demand_t, "mineral", mineral_names, "Minerals", out) and ok
         if rec.get("_invalid") or not ok:
             continue
-        pair = (rec["site"], rec["mineral"])
-        if pair in seen:
-            out.add(demand_t.title, f"demand for {fmt_value(pair[1])} at {fmt_value(pair[0])} "
-                    f"is already on row {seen[pair]}; expected one row per site and mineral",
-                    rec["excel_row"], "mineral", demand_t.letters["mineral"], pair[1])
+        if _repeated(out, demand_t, seen, (rec["site"], rec["mineral"]), rec, "mineral",
+                     f"demand for {fmt_value(rec['mineral'])} at {fmt_value(rec['site'])} is "
+                     "already", "one row per site and mineral"):
             continue
-        seen[pair] = rec["excel_row"]
         result["demand"].append(rec)
     if sites_t is not None and demand_t is None and len(site_names) == 1:
         # One site and demand on Minerals: it all goes to that site.
@@ -803,14 +805,11 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         ok = _resolve(rec, lanes_t, "mineral", mineral_names, "Minerals", out) and ok
         if rec.get("_invalid") or not ok:
             continue
-        triple = (rec["supplier"], rec["site"], rec["mineral"])
-        if triple in seen:
-            out.add(lanes_t.title, f"a lane from {fmt_value(triple[0])} to {fmt_value(triple[1])}"
-                    f" for {fmt_value(triple[2] or '(every mineral)')} is already on row "
-                    f"{seen[triple]}; expected one lane per supplier, site and mineral",
-                    rec["excel_row"], "site", lanes_t.letters["site"], triple[1])
+        if _repeated(out, lanes_t, seen, (rec["supplier"], rec["site"], rec["mineral"]), rec,
+                     "site", f"a lane from {fmt_value(rec['supplier'])} to "
+                     f"{fmt_value(rec['site'])} for {_every(rec['mineral'])} is already",
+                     "one lane per supplier, site and mineral"):
             continue
-        seen[triple] = rec["excel_row"]
         result["lanes"].append(rec)
 
     seen = {}
@@ -819,15 +818,12 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         if rec.get("_invalid") or not ok:
             continue
         rec["origin"], rec["destination"] = country(rec["origin"]), country(rec["destination"])
-        triple = (key(rec["origin"]), key(rec["destination"]), rec["mineral"])
-        if triple in seen:
-            out.add(tariffs_t.title, f"a tariff from {fmt_value(rec['origin'])} to "
-                    f"{fmt_value(rec['destination'])} for "
-                    f"{fmt_value(rec['mineral'] or '(every mineral)')} is already on row "
-                    f"{seen[triple]}; expected one rate per origin, destination and mineral",
-                    rec["excel_row"], "origin", tariffs_t.letters["origin"], rec["origin"])
+        if _repeated(out, tariffs_t, seen,
+                     (key(rec["origin"]), key(rec["destination"]), rec["mineral"]), rec,
+                     "origin", f"a tariff from {fmt_value(rec['origin'])} to "
+                     f"{fmt_value(rec['destination'])} for {_every(rec['mineral'])} is already",
+                     "one rate per origin, destination and mineral"):
             continue
-        seen[triple] = rec["excel_row"]
         if rec["rate"] > 3:
             out.add(tariffs_t.title, f"{fmt_value(rec['rate'])} means a tariff of "
                     f"{rec['rate']:.0%}; if {rec['rate']:g} % was meant, write "

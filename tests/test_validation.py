@@ -173,3 +173,24 @@ def test_formula_without_saved_value_is_an_error(tmp_path):
     assert problems(workbook(tmp_path, sheets)) == [
         "Offers!D3 (capacity): formula has no saved value (the workbook was saved by a program "
         "that does not calculate); open and save it once in a spreadsheet program"]
+
+
+def test_repeated_rows_of_every_keyed_sheet_name_the_first_row(tmp_path):
+    """One message shape for every sheet: what is repeated, the first row, what is expected."""
+    sheets = {**GOOD,
+              "CountryCaps": [["country", "mineral", "max_share"], ["China", None, 0.5],
+                              ["china", None, 0.6]],
+              "Sites": [["site", "country"], ["Texas", "United States"]],
+              "Demand": [["site", "mineral", "demand"], ["Texas", "gallium", 5],
+                         ["Texas", "gallium", 6]],
+              "Lanes": [["supplier", "site", "transport_cost"], ["CN-A", "Texas", 1],
+                        ["CN-A", "Texas", 2]],
+              "Minerals": [["mineral", "demand"], ["gallium", None]]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'CountryCaps!A3 (country): a cap for "China" and "(every mineral)" is already on row 2;'
+        " expected one cap per country and mineral",
+        'Demand!B3 (mineral): demand for "gallium" at "Texas" is already on row 2; expected one '
+        "row per site and mineral",
+        'Lanes!B3 (site): a lane from "CN-A" to "Texas" for "(every mineral)" is already on row '
+        "2; expected one lane per supplier, site and mineral",
+    ]
