@@ -309,16 +309,11 @@ def contracted_capacity(data: SourcingData, plan: Plan, mineral: str,
     """Reserved offer capacity plus funded project capacity for ``mineral``, outside ``lost``."""
     total = sum(plan.reserved(o) for o in plan.buy
                 if o[1] == mineral and data.offers.at[o, "country"] != lost)
-    projects = data.projects
+    projects, needs = data.projects, data.needs_funding()
     total += sum(float(projects.at[p, "capacity"]) for p, funded in plan.funded.items()
-                 if (funded or not _needs_funding(projects.loc[p]))
+                 if (funded or not needs[p])
                  and projects.at[p, "mineral"] == mineral and projects.at[p, "country"] != lost)
     return total
-
-
-def _needs_funding(project: pd.Series) -> bool:
-    """A project with neither capex nor a fixed cost is available without a decision."""
-    return project["capex"] > 0 or project["fixed_cost"] > 0
 
 
 def checks_frame(checks: list[Check]) -> pd.DataFrame:

@@ -243,6 +243,11 @@ class SourcingData:
             for c in countries
         }
 
+    def needs_funding(self) -> pd.Series:
+        """Per project: True when it costs capex or a fixed cost, so supplies only if funded
+        (a project with neither is capacity available without a decision, and no binary)."""
+        return (self.projects["capex"] > 0) | (self.projects["fixed_cost"] > 0)
+
     def shortfall_penalty(self, mineral: str) -> float | None:
         value = self.minerals.at[mineral, "shortfall_penalty"]
         return self.settings.shortfall_penalty if pd.isna(value) else float(value)

@@ -55,7 +55,7 @@ class Index:
         keys: list[Offer] = list(offers.index)
         needs_use = (offers["min_order"] > 0) | (offers["fixed_cost"] > 0)
         projects = data.projects
-        needs_fund = (projects["capex"] > 0) | (projects["fixed_cost"] > 0)
+        needs_fund = data.needs_funding()
         caps = data.effective_caps()
         ix = cls(
             minerals=list(data.minerals.index),

@@ -51,8 +51,9 @@ def evaluate(data: SourcingData, plan: Plan, scenarios: list[Disruption],
     for o, q in plan.buy.items():
         by_mineral[o[1]].append((o[0], offers.at[o, "country"], float(offers.at[o, "unit_cost"]),
                                  q, plan.reserved(o), float(offers.at[o, "capacity"]), True))
+    needs = data.needs_funding()
     for p, row in projects.iterrows():
-        cap = float(row["capacity"]) if plan.funded.get(p) or not _needs(data, p) else 0.0
+        cap = float(row["capacity"]) if plan.funded.get(p) or not needs[p] else 0.0
         q = plan.make.get(p, 0.0)
         by_mineral[row["mineral"]].append((p, row["country"], float(row["unit_cost"]), q, cap,
                                            cap, False))
@@ -82,12 +83,6 @@ def evaluate(data: SourcingData, plan: Plan, scenarios: list[Disruption],
     return StressResult(pd.DataFrame(rows, columns=list(STRESS_COLUMNS)), costs, normal)
 
 
-def _needs(data: SourcingData, project: str) -> bool:
-    """Whether the project must be funded to supply (capex or a fixed cost)."""
-    row = data.projects.loc[project]
-    return row["capex"] > 0 or row["fixed_cost"] > 0
-
-
 def worst_country_loss(data: SourcingData, plan: Plan) -> dict[str, float]:
     """Per mineral, the largest share of demand that the capacity left could not cover if any
     one supplying country were lost (contracted, spare and funded project capacity outside
@@ -97,8 +92,9 @@ def worst_country_loss(data: SourcingData, plan: Plan) -> dict[str, float]:
     for mm, country, cap in zip(offers.index.get_level_values("mineral"), offers["country"],
                                 offers["capacity"]):
         capacity[mm][country] = capacity[mm].get(country, 0.0) + float(cap)
+    needs = data.needs_funding()
     for p, row in data.projects.iterrows():
-        if plan.funded.get(p) or not _needs(data, p):
+        if plan.funded.get(p) or not needs[p]:
             c = capacity[row["mineral"]]
             c[row["country"]] = c.get(row["country"], 0.0) + row["capacity"]
     short: dict[str, float] = {}
