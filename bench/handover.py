@@ -101,7 +101,7 @@ def one(path: str, workbook: str) -> dict[str, float]:
         from optimizer.highs_direct import solve_direct, to_highs
 
         started = time.perf_counter()
-        h, columns = to_highs(model)
+        h, columns, _ = to_highs(model)
         out["handover"] = time.perf_counter() - started
         started = time.perf_counter()
         h.run()

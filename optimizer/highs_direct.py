@@ -43,7 +43,8 @@ class DirectResult:
     incumbent_objective: float | None
     objective_bound: float | None
     highs: object  # the highspy.Highs holding the model and its solution
-    columns: list
+    columns: list  # columns[j]: the Pyomo variable of column j
+    rows: list  # rows[i]: the Pyomo constraint of row i
 
     @property
     def solution_loader(self) -> "DirectResult":
@@ -58,8 +59,9 @@ class DirectResult:
 def to_highs(model: pyo.ConcreteModel):
     """The model's active constraints and its one active objective in a new ``highspy.Highs``.
 
-    Returns ``(highs, columns)``, ``columns[j]`` being the Pyomo variable of column j. Raises
-    ValueError for a nonlinear constraint or objective.
+    Returns ``(highs, columns, rows)``, ``columns[j]`` being the Pyomo variable of column j and
+    ``rows[i]`` the Pyomo constraint of row i. Raises ValueError for a nonlinear constraint or
+    objective.
     """
     import highspy
 
@@ -132,7 +134,7 @@ def to_highs(model: pyo.ConcreteModel):
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(lp)
-    return highs, columns
+    return highs, columns, constraints
 
 
 def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
@@ -145,7 +147,7 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
     """
     import highspy
 
-    highs, columns = to_highs(model)
+    highs, columns, rows = to_highs(model)
     if threads is not None:
         highs.setOptionValue("threads", int(threads))
     if time_limit is not None:
@@ -181,4 +183,4 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
         bound = objective if status == ms.kOptimal else None
     else:
         bound = info.mip_dual_bound
-    return DirectResult(tc, ss, objective, bound, highs, columns)
+    return DirectResult(tc, ss, objective, bound, highs, columns, rows)

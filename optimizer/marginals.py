@@ -31,6 +31,7 @@ import dataclasses
 import time
 from typing import Callable
 
+import numpy as np
 import pyomo.environ as pyo
 
 from .data import SourcingData
@@ -122,13 +123,72 @@ def _clean(x: float) -> float:
     return 0.0 if abs(x) < 1e-9 * max(1.0, abs(x)) or abs(x) < 1e-7 else float(x)
 
 
+def _direct_duals(direct):
+    """Duals and reduced costs from the ``highspy.Highs`` that solved the plan (no Pyomo).
+
+    An LP's duals are there already. A MIP's binaries are fixed at their values and made
+    continuous, the LP is solved in the same ``Highs``, and the columns are put back as they
+    were. Returns (duals by constraint, reduced costs by variable) or None.
+    """
+    import highspy
+
+    highs = direct.highs
+    lp = highs.getLp()
+    integer = np.flatnonzero(np.asarray(
+        [t == highspy.HighsVarType.kInteger for t in lp.integrality_], dtype=bool))
+    if not len(integer):
+        return _read_duals(direct)
+    n = len(integer)
+    lower = np.asarray(lp.col_lower_)[integer]
+    upper = np.asarray(lp.col_upper_)[integer]
+    values = np.round(np.asarray(highs.getSolution().col_value)[integer])
+    highs.changeColsIntegrality(n, integer, np.full(n, highspy.HighsVarType.kContinuous))
+    highs.changeColsBounds(n, integer, values, values)
+    try:
+        highs.run()
+        return _read_duals(direct)
+    finally:  # changing the model clears HiGHS's solution: read it first
+        highs.changeColsBounds(n, integer, lower, upper)
+        highs.changeColsIntegrality(n, integer, np.full(n, highspy.HighsVarType.kInteger))
+
+
+def _read_duals(direct):
+    import highspy
+
+    highs = direct.highs
+    solution = highs.getSolution()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or not solution.dual_valid:
+        return None
+    return _ById(direct.rows, solution.row_dual), _ById(direct.columns, solution.col_dual)
+
+
+class _ById:
+    """Values by Pyomo component, as ``.get`` reads them (a Pyomo variable is not hashable)."""
+
+    def __init__(self, components, values) -> None:
+        self._values = dict(zip(map(id, components), values))
+        self._components = components  # keeps the ids valid
+
+    def get(self, component, default: float = 0.0) -> float:
+        return self._values.get(id(component), default)
+
+
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
-                        time_limit: float = 60.0) -> bool:
+                        time_limit: float = 60.0, direct=None) -> bool:
     """Fill CountryShares.saving_per_point and Allocations.capacity_value in ``result``.
 
-    ``model`` is the solved model (binaries fixed for the LP, then restored). Returns False, the
-    columns left blank, if the fixed LP could not be solved.
+    ``model`` is the solved model. ``direct`` is the :class:`optimizer.highs_direct.DirectResult`
+    of that solve, when it was solved that way: the duals are then read from its ``Highs``
+    (an LP's straight away; a MIP's after one LP solve with the binaries fixed). Otherwise the
+    binaries are fixed in ``model`` for one LP solve and restored. Returns False, the columns
+    left blank, if the fixed LP could not be solved.
     """
+    if direct is not None:
+        got = _direct_duals(direct)
+        if got is None:
+            return False
+        _fill_marginals(result, data, model, *got)
+        return True
     saved = [(v, v.domain, v.fixed, v.value)
              for v in model.component_data_objects(pyo.Var, descend_into=True)]
     try:
@@ -275,22 +335,60 @@ def solve_without_caps(data: SourcingData, time_limit: float = 60.0,
     return float(result.total_cost) if result.has_plan else None
 
 
+#: the model's rows for the rules :data:`UNCAPS` removes from the data
+CAP_ROWS = ("country_cap", "group_min", "group_max")
+
+
+def lp_without_caps(direct, model: pyo.ConcreteModel, time_limit: float = 60.0) -> float | None:
+    """:func:`solve_without_caps` for a solved pure LP, in the ``Highs`` that solved it.
+
+    The rows in :data:`CAP_ROWS` are freed (bounds -inf..inf) and the LP re-solved from the
+    optimal basis it holds, usually a few simplex iterations instead of a new model. The same
+    optimum as solving ``without_caps(data)``: those rows are the only place the removed rules
+    enter the model (tests/test_marginals.py compares the two). Only for ``objective = cost``,
+    where the LP's objective is the total cost.
+    """
+    import highspy
+
+    highs = direct.highs
+    caps = {id(c) for name in CAP_ROWS if hasattr(model, name)
+            for c in getattr(model, name).values()}
+    rows = np.asarray([i for i, c in enumerate(direct.rows) if id(c) in caps], dtype=np.int32)
+    if len(rows):
+        inf = highspy.kHighsInf
+        highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf),
+                               np.full(len(rows), inf))
+        highs.setOptionValue("time_limit", float(max(1.0, time_limit)))
+        highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(highs.getInfo().objective_function_value)
+
+
 def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
                  time_limit: float = 60.0, mip_gap: float = 1e-4, marginals: bool = True,
-                 cost_without_caps: bool = True) -> None:
+                 cost_without_caps: bool = True, direct=None) -> None:
     """Add the marginal values, budget options and cost_without_caps to a solved ``result``.
 
-    Called by :func:`optimizer.solve`; ``result.explain_seconds`` records the time it took.
+    Called by :func:`optimizer.solve`, which passes ``direct`` (the
+    :class:`optimizer.highs_direct.DirectResult` of the solve) when the plan came straight from
+    it: the duals are then read from HiGHS and a pure LP's cost without caps is a warm re-solve
+    of the same ``Highs``. ``result.explain_seconds`` records the time it took.
     """
     started = time.perf_counter()
     if marginals:
-        add_marginal_values(result, data, model, time_limit)
+        add_marginal_values(result, data, model, time_limit, direct=direct)
         add_budget_options(result, data, time_limit, mip_gap)
     if cost_without_caps:
-        result.cost_without_caps = solve_without_caps(data, time_limit, mip_gap)
+        if direct is not None and data.settings.objective == "cost" \
+                and not direct.highs.getLp().integrality_:
+            result.cost_without_caps = lp_without_caps(direct, model, time_limit)
+        else:  # a MIP: solved again from the data, settled and checked like any plan
+            result.cost_without_caps = solve_without_caps(data, time_limit, mip_gap)
     result.explain_seconds = time.perf_counter() - started
 
 
 __all__ = ["explain_plan", "add_marginal_values", "add_budget_options", "next_project",
-           "solve_without_caps", "without_caps", "saving_per_point", "offer_capacity_value",
+           "solve_without_caps", "lp_without_caps", "CAP_ROWS", "without_caps",
+           "saving_per_point", "offer_capacity_value",
            "project_capacity_value", "UNCAPS", "POINT"]

@@ -245,8 +245,10 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if marginals or cost_without_caps:
         from .marginals import explain_plan
 
+        # HiGHS still holds this plan unless _settle_binaries replaced it
+        direct = res if solver is None and settled == float(res.incumbent_objective) else None
         explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
-                     marginals=marginals, cost_without_caps=cost_without_caps)
+                     marginals=marginals, cost_without_caps=cost_without_caps, direct=direct)
     return result
 
 

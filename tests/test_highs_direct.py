@@ -34,7 +34,7 @@ def lp_arrays(highs) -> dict[str, np.ndarray]:
 
 
 def test_hands_over_the_model_pyomos_persistent_interface_hands_over():
-    direct, _ = to_highs(build_model(example_data()))
+    direct, _, _ = to_highs(build_model(example_data()))
     persistent = Highs()
     persistent.set_instance(build_model(example_data()))
     ours, theirs = lp_arrays(direct), lp_arrays(persistent._solver_model)

@@ -193,3 +193,23 @@ def test_cost_without_caps_also_drops_group_rules():
     })
     r = solve(d)
     assert (r.total_cost, r.cost_without_caps) == pytest.approx((1250, 1000))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lp_cost_without_caps_equals_solving_the_data_without_caps(seed):
+    """A pure LP's cost_without_caps is a warm re-solve with the cap and group rows freed
+    (marginals.lp_without_caps); it must equal the optimum of the model built from
+    without_caps(data), on generated instances where caps and a group rule bind."""
+    import pandas as pd
+
+    from bench.generate import generate
+    from optimizer.marginals import solve_without_caps
+
+    sheets = generate("S", seed=seed, lp=True)
+    sheets["Countries"] = pd.DataFrame([{"country": "China", "groups": "big"},
+                                        {"country": "Australia", "groups": "big"}])
+    sheets["GroupRules"] = pd.DataFrame([{"group": "big", "max_share": 0.45}])
+    d = SourcingData.from_sheets(sheets)
+    r = solve(d, marginals=False)
+    assert r.cost_without_caps < r.total_cost  # the rules bind
+    assert r.cost_without_caps == pytest.approx(solve_without_caps(d), rel=1e-9)
