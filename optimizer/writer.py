@@ -106,8 +106,7 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
         cell.alignment = Alignment(horizontal="center")
     formats = [sheet.formats.get(c, COLUMN_FORMATS.get(c)) for c in columns]
     table = sheet.table  # a long one is written by openpyxl only in part (xlsx_fast.py)
-    deferred = sheet.row_formats is None and sheet.decorate is None and \
-        xlsx_fast.can_defer(table)
+    deferred = sheet.decorate is None and xlsx_fast.can_defer(table)
     if deferred:
         table = table.iloc[:xlsx_fast.FAST_AFTER]
     for i, row in enumerate(table.itertuples(index=False, name=None)):
@@ -129,8 +128,9 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
                 widths[j] = max(widths[j], min(len(f"{value:,.2f}") if isinstance(
                     value, float) else len(str(value)), 30))
     if deferred:
-        xlsx_fast.defer_rows(ws, sheet.table.iloc[xlsx_fast.FAST_AFTER:],
-                             header_row + 1 + xlsx_fast.FAST_AFTER, formats)
+        rest = xlsx_fast.FAST_AFTER
+        xlsx_fast.defer_rows(ws, sheet.table.iloc[rest:], header_row + 1 + rest, formats,
+                             None if sheet.row_formats is None else sheet.row_formats[rest:])
         widths = [max(w, n) for w, n in zip(widths, xlsx_fast.pending_widths(ws))]
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)

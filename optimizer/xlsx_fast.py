@@ -32,7 +32,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 #: tables longer than this many rows have the rest spliced in by :func:`splice`
-FAST_AFTER = 200
+FAST_AFTER = 50
 #: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
 WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
 _FORMULA_START = ("=", "+", "-", "@")
@@ -46,6 +46,7 @@ class _Pending:
     first_row: int  # Excel row of table's first row
     number_styles: list[int | None]  # style id of a number in each column
     quote_style: int  # style id of text starting with = + - @
+    last_styles: list[int | None] | None = None  # per row, for a number in the last column
 
 
 _PENDING: "weakref.WeakKeyDictionary[object, _Pending]" = weakref.WeakKeyDictionary()
@@ -57,22 +58,29 @@ def can_defer(table: pd.DataFrame) -> bool:
         pd.api.types.infer_dtype(table[c], skipna=True) in WRITABLE for c in table.columns)
 
 
-def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None]) -> None:
+def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None],
+               last_formats: list[str | None] | None = None) -> None:
     """Have :func:`splice` write ``table`` into ``ws`` from Excel row ``first_row`` on.
 
-    ``formats`` is the number format of each column (None: General), as fill_sheet uses them.
+    ``formats`` is the number format of each column (None: General), as fill_sheet uses them;
+    ``last_formats``, when given, the format of the last column row by row (None in it: the
+    column's format), as ``SheetOut.row_formats``.
     """
-    number_styles: list[int | None] = []
-    for fmt in formats:
-        if fmt:
+    styles: dict[str | None, int | None] = {None: None}
+
+    def style(fmt: str | None) -> int | None:
+        if fmt not in styles:
             probe = Cell(ws)
             probe.number_format = fmt
-            number_styles.append(probe.style_id)  # registers the style in the workbook
-        else:
-            number_styles.append(None)
+            styles[fmt] = probe.style_id  # registers the style in the workbook
+        return styles[fmt]
+
+    number_styles = [style(fmt) for fmt in formats]
+    last_styles = None if last_formats is None else [
+        style(fmt or formats[-1]) for fmt in last_formats]
     probe = Cell(ws)
     probe.quotePrefix = True
-    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id)
+    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id, last_styles)
 
 
 def pending_widths(ws) -> list[int]:
@@ -145,16 +153,28 @@ def _rows_xml(pending: _Pending, chunk_rows: int = 5000):
     """The rows as XML, in chunks of bytes; cells are formatted a column at a time."""
     table = pending.table
     letters = [get_column_letter(j + 1) for j in range(len(table.columns))]
-    number_attr = ["" if s is None else f' s="{s}"' for s in pending.number_styles]
-    quote_attr = f' s="{pending.quote_style}"'
+    number_attr = [_style_attr(s) for s in pending.number_styles]
+    quote_attr = _style_attr(pending.quote_style)
     kinds = [table[c].dtype.kind for c in table.columns]
+    last = len(letters) - 1
     for a in range(0, len(table), chunk_rows):
         part = table.iloc[a:a + chunk_rows]
         rows = range(pending.first_row + a, pending.first_row + a + len(part))
         columns = [_column_xml(part.iloc[:, j].tolist(), letters[j], rows, kinds[j],
-                               number_attr[j], quote_attr) for j in range(len(letters))]
+                               number_attr[j], quote_attr) for j in range(last)]
+        values = part.iloc[:, last].tolist()
+        if pending.last_styles is None:
+            columns.append(_column_xml(values, letters[last], rows, kinds[last],
+                                       number_attr[last], quote_attr))
+        else:  # a format per row (the Charts sheet: shares and money in one column)
+            columns.append([_cell_xml(v, f"{letters[last]}{r}", _style_attr(s), quote_attr)
+                            for r, v, s in zip(rows, values, pending.last_styles[a:])])
         yield "".join(f'<row r="{r}">{"".join(cells)}</row>'
                       for r, cells in zip(rows, zip(*columns))).encode()
+
+
+def _style_attr(style: int | None) -> str:
+    return "" if style is None else f' s="{style}"'
 
 
 def _column_xml(values: list, letter: str, rows: range, kind: str, number_attr: str,
@@ -167,7 +187,29 @@ def _column_xml(values: list, letter: str, rows: range, kind: str, number_attr: 
         return [f'<c r="{letter}{r}"{number_attr}><v>{v}</v></c>' for r, v in zip(rows, values)]
     if kind == "b":
         return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
+    text = _text_column_xml(values, letter, rows, quote_attr)
+    if text is not None:
+        return text
     return [_cell_xml(v, f"{letter}{r}", number_attr, quote_attr) for r, v in zip(rows, values)]
+
+
+def _text_column_xml(values: list, letter: str, rows: range, quote_attr: str) -> list[str] | None:
+    """A column of only text and blanks, each distinct text escaped once (names repeat down a
+    column); None when a cell needs :func:`_cell_xml` (a number, an illegal character, text
+    longer than Excel holds), which then writes the column cell by cell."""
+    tails: dict[str, str] = {}
+    for v in values:
+        if type(v) is str:
+            if v not in tails:
+                if len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
+                    return None
+                style = quote_attr if v.startswith(_FORMULA_START) else ""
+                tails[v] = (f'{style} t="inlineStr"><is><t xml:space="preserve">{escape(v)}'
+                            '</t></is></c>')
+        elif not (v is None or (type(v) is float and v != v)):  # None, NaN: blank
+            return None
+    return [f'<c r="{letter}{r}"{tails[v]}' if type(v) is str else ""
+            for r, v in zip(rows, values)]
 
 
 def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:
