@@ -72,13 +72,11 @@ def chart_table(result) -> pd.DataFrame:
                                                      used["share"])}
         for country in order.index:
             rows += [(SHARES, country, m, share.get((m, country), 0.0)) for m in minerals]
-        for m in minerals:
-            mine = used[used["mineral"] == m]
-            if len(mine):
-                top = mine.sort_values("share", ascending=False).iloc[0]
-                rows.append((SHARES, CAP_SERIES, m, float(top["cap"])))
-            else:
-                rows.append((SHARES, CAP_SERIES, m, 0.0))
+        # the cap of each mineral's largest supplying country (the first listed on a tie)
+        top = used.sort_values("share", ascending=False, kind="stable") \
+            .drop_duplicates("mineral")
+        cap = dict(zip(top["mineral"], top["cap"]))
+        rows += [(SHARES, CAP_SERIES, m, float(cap.get(m, 0.0))) for m in minerals]
     for part in COST_PARTS:
         value = _number(getattr(result, part, None))
         if value is not None:
