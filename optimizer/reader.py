@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from . import schema
 from .data import SourcingData
 from .errors import Problem, WorkbookFileError
+from .gcpause import pausing_gc
 from .validate import RawSheet, RawWorkbook, norm, validate
 
 MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB of XML is far beyond any real sourcing workbook
@@ -37,6 +38,7 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>|<(?:\w+:)?is>")
 
 
+@pausing_gc
 def read_workbook(path: str | Path) -> SourcingData:
     """Read and validate an input workbook (.xlsx).
 

@@ -18,6 +18,7 @@ import pandas as pd
 from .checks import Check, CostBreakdown, Plan, check_plan, checks_frame, plan_cost
 from .data import SourcingData
 from .errors import CheckError, SolverError
+from .gcpause import pausing_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .diagnose import Diagnosis
@@ -104,6 +105,7 @@ def solver_name() -> str:
     return f"HiGHS {version()}" if callable(version) else "HiGHS"
 
 
+@pausing_gc
 def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, *, diagnose: bool = True, marginals: bool = True,
           cost_without_caps: bool = True,

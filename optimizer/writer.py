@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from . import xlsx_fast
 from .errors import OutputError
+from .gcpause import pausing_gc
 
 MONEY = "#,##0.00"
 QUANTITY = "#,##0.00"
@@ -234,6 +235,7 @@ def results_sheets(result) -> list[SheetOut]:
     return sheets
 
 
+@pausing_gc
 def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """Write a :class:`optimizer.SolveResult` as a results workbook (output contract v1).
 
