@@ -53,3 +53,17 @@ def test_solve_and_a_failed_read_leave_the_collector_on(tmp_path):
     with pytest.raises(WorkbookFileError):
         read_workbook(bad)
     assert gc.isenabled()
+
+
+def test_a_nested_step_frees_its_cycles_when_it_returns():
+    """Models built by re-solves inside a solve hold cycles; they must not pile up."""
+    class Node:
+        pass
+
+    with paused_gc():
+        with paused_gc():
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            ids = {id(a), id(b)}
+            del a, b
+        assert not ids & {id(o) for o in gc.get_objects() if isinstance(o, Node)}
