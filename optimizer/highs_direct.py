@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.core.base.var import ScalarVar, VarData
+from pyomo.core.expr.numeric_expr import (LinearExpression, MonomialTermExpression,
+                                          NegationExpression, SumExpression)
+from pyomo.core.expr.numvalue import NumericConstant
 from pyomo.repn.linear import LinearRepnVisitor
+
+_NUMBERS = frozenset({int, float, np.float64, np.int64})
+_VARIABLES = frozenset({VarData, ScalarVar})
+_SUMS = frozenset({LinearExpression, SumExpression})
 
 
 class _FirstSeen:
@@ -56,6 +64,79 @@ class DirectResult:
             var.set_value(value, skip_validation=True)
 
 
+class _NotSimple(Exception):
+    """An expression :func:`_linear_terms` leaves to Pyomo's LinearRepnVisitor."""
+
+
+def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
+    """Add ``coef * expr`` to ``terms`` (id(var) -> coefficient); return its constant part.
+
+    Reads the few node types model.py builds (variables, monomials, LinearExpression, sums,
+    negations, named expressions, numbers) directly; anything else (a product of expressions,
+    a mutable parameter, ...) raises _NotSimple and that row goes to Pyomo's visitor.
+    Variables are recorded in ``variables`` in the order they are met, as the visitor's
+    recorder does. Only for models without fixed variables (the visitor makes those constants).
+    """
+    cls = expr.__class__
+    if cls in _SUMS:  # the bulk: sums of variables and monomials, read in one loop
+        constant = 0.0
+        for arg in expr.args:
+            kind = arg.__class__
+            if kind is MonomialTermExpression:
+                factor, arg = arg.args
+                if factor.__class__ not in _NUMBERS or arg.__class__ not in _VARIABLES:
+                    raise _NotSimple
+                factor *= coef
+            elif kind in _VARIABLES:
+                factor = coef
+            elif kind in _NUMBERS:
+                constant += coef * arg
+                continue
+            else:
+                constant += _linear_terms(arg, coef, terms, variables)
+                continue
+            key = id(arg)
+            if key in terms:
+                terms[key] += factor
+            else:
+                terms[key] = factor
+                variables[key] = arg
+        return constant
+    if cls in _NUMBERS:
+        return coef * expr
+    if cls is NumericConstant:  # a named expression with nothing in it holds one
+        return coef * expr.value
+    if cls in _VARIABLES or cls is MonomialTermExpression:
+        return _linear_terms(SumExpression([expr]), coef, terms, variables)
+    if cls is NegationExpression:
+        return _linear_terms(expr.args[0], -coef, terms, variables)
+    if getattr(expr, "is_named_expression_type", None) and expr.is_named_expression_type():
+        return _linear_terms(expr.expr, coef, terms, variables)
+    raise _NotSimple
+
+
+class _Repn:
+    """What to_highs reads of a row: its linear part and constant, as LinearRepn holds them."""
+
+    __slots__ = ("linear", "constant", "nonlinear")
+
+    def __init__(self, linear: dict, constant: float) -> None:
+        self.linear, self.constant, self.nonlinear = linear, constant, None
+
+
+def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool):
+    """The linear representation of ``expr``: the fast reader, else Pyomo's visitor."""
+    if not fast:
+        return visitor.walk_expression(expr)
+    terms: dict[int, float] = {}
+    try:  # variables go straight into the recorder: re-adding one keeps its first place
+        constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
+    except _NotSimple:  # the variables met so far were met in the visitor's order too
+        return visitor.walk_expression(expr)
+    # the visitor drops terms that cancel or are zero; so does this
+    return _Repn({k: c for k, c in terms.items() if c != 0}, constant)
+
+
 def to_highs(model: pyo.ConcreteModel):
     """The model's active constraints and its one active objective in a new ``highspy.Highs``.
 
@@ -70,13 +151,15 @@ def to_highs(model: pyo.ConcreteModel):
     visitor = LinearRepnVisitor({}, var_recorder=recorder)
     constraints = list(model.component_data_objects(pyo.Constraint, active=True,
                                                     descend_into=True))
-    rows = [visitor.walk_expression(c.body) for c in constraints]
+    # the fast reader keeps fixed variables as columns; the visitor makes them constants
+    fast = not any(v.fixed for v in model.component_data_objects(pyo.Var, descend_into=True))
+    rows = [_walk(c.body, visitor, recorder, fast) for c in constraints]
     objectives = list(model.component_data_objects(pyo.Objective, active=True,
                                                    descend_into=True))
     if len(objectives) != 1:
         raise ValueError(f"expected one active objective, found {len(objectives)}")
     objective = objectives[0]
-    cost_repn = visitor.walk_expression(objective.expr)
+    cost_repn = _walk(objective.expr, visitor, recorder, fast)
     for what, repn in [(objective.name, cost_repn)] + [
             (c.name, r) for c, r in zip(constraints, rows) if r.nonlinear is not None]:
         if repn.nonlinear is not None:
