@@ -77,6 +77,8 @@ def _value(var) -> float:
 
 def _bound_dual(var, reduced) -> float:
     """d cost / d (upper bound of var): its reduced cost when it sits at that bound."""
+    if isinstance(reduced, _BoundDuals):  # worked out for every column at once
+        return reduced.get(var)
     if var.ub is None or var.value is None:
         return 0.0
     rc = float(reduced.get(var, 0.0))
@@ -159,7 +161,14 @@ def _read_duals(direct):
     solution = highs.getSolution()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or not solution.dual_valid:
         return None
-    return _ById(direct.rows, solution.row_dual), _ById(direct.columns, solution.col_dual)
+    value, dual = np.asarray(solution.col_value), np.asarray(solution.col_dual)
+    upper = np.asarray(highs.getLp().col_upper_)
+    # as _bound_dual: the reduced cost of a column sitting at a finite upper bound, if < 0
+    finite = np.isfinite(upper)
+    tolerance = 1e-7 * np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
+    at_upper = finite & (value >= np.where(finite, upper, 0.0) - tolerance)
+    bound = np.where(at_upper & (dual < 0), dual, 0.0)
+    return _ById(direct.rows, solution.row_dual), _BoundDuals(direct.columns, bound.tolist())
 
 
 class _ById:
@@ -171,6 +180,10 @@ class _ById:
 
     def get(self, component, default: float = 0.0) -> float:
         return self._values.get(id(component), default)
+
+
+class _BoundDuals(_ById):
+    """Per variable, d cost / d (its upper bound), from HiGHS's arrays (see _bound_dual)."""
 
 
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
@@ -213,14 +226,20 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
     if len(shares):
         shares["saving_per_point"] = [
             saving_per_point(model, duals, m, c)
-            for m, c in zip(shares["mineral"], shares["country"])]
+            for m, c in zip(shares["mineral"].tolist(), shares["country"].tolist())]
     alloc = result.allocations
     if len(alloc):
-        offers, projects = set(data.offers.index), set(data.projects.index)
+        projects = set(data.projects.index)
+        buy = dict(zip(model.buy.keys(), model.buy.values()))
+        # an offer without a use or qualify binary has only its bound: read that directly
+        bound_only = isinstance(reduced, _BoundDuals) and not (
+            len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
         values = []
-        for source, mineral in zip(alloc["supplier"], alloc["mineral"]):
-            if (source, mineral) in offers:
-                values.append(offer_capacity_value(model, duals, reduced, (source, mineral)))
+        for source, mineral in zip(alloc["supplier"].tolist(), alloc["mineral"].tolist()):
+            offer = (source, mineral)
+            if offer in buy:
+                values.append(_clean(-reduced.get(buy[offer])) if bound_only else
+                              offer_capacity_value(model, duals, reduced, offer))
             elif source in projects:
                 values.append(project_capacity_value(model, duals, reduced, source))
             else:
