@@ -1,0 +1,134 @@
+"""The least any Pyomo-based ``sourcing solve`` can take: is the issue 7 ratio reachable?
+
+    python -m bench.floor WORKBOOK [--target 3] [--repeat 3]      # prints a table and JSON
+
+Measures, medians of ``--repeat`` runs, each in a fresh process where start-up matters:
+
+- ``HiGHS alone``: ``python -m bench.highs_alone`` on the MPS of the model (what issue 7 divides
+  by); the MPS is written once with ``sourcing solve --write-model``;
+- ``start-up``: a Python process that only imports what a solve cannot do without: pandas (the
+  data model), pyomo.environ (the model), highspy (the solver), openpyxl (the results workbook);
+- ``read``: python-calamine reading the contract's cells, nothing checked (``read_raw``);
+- ``Pyomo build, cheapest``: the same LP (arrays from ``bench/direct.py``) put into Pyomo the
+  cheapest way we know: one ``Var`` over ``range(n)``, each row and the objective one
+  ``LinearExpression`` from the CSR arrays, garbage collector paused. No data handling at all;
+- ``hand-over``: :func:`optimizer.highs_direct.to_highs` of that model (one ``passModel``);
+- ``HiGHS run``: ``run()`` on the handed-over model, in process (no file reading).
+
+The sum is a floor for any ``sourcing solve`` built on Pyomo: it leaves out validating the
+data, the independent check, the result tables and writing the workbook, all of which the
+issue asks for. If the floor alone exceeds ``target x HiGHS alone``, the target cannot be met
+with Pyomo as the modelling layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STARTUP = "import pandas, pyomo.environ, highspy, openpyxl, python_calamine"
+
+
+def _seconds(args: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    out = subprocess.run(args, check=True, capture_output=True, text=True)
+    return time.perf_counter() - started, out.stdout
+
+
+def pyomo_from_arrays(arrays):
+    """The LP of ``arrays`` as a Pyomo model, built as cheaply as Pyomo allows."""
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    n = len(arrays.col_cost)
+    lower, upper = arrays.col_lower.tolist(), arrays.col_upper.tolist()
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(n), bounds=lambda _, j: (lower[j], upper[j]))
+    x = list(m.x.values())
+    start, index, value = arrays.start.tolist(), arrays.index.tolist(), arrays.value.tolist()
+    row_lower, row_upper = arrays.row_lower.tolist(), arrays.row_upper.tolist()
+    inf = float("inf")
+
+    def row(_, i):
+        a, b = start[i], start[i + 1]
+        body = LinearExpression(linear_coefs=value[a:b], linear_vars=[x[j] for j in index[a:b]])
+        lo = None if row_lower[i] == -inf else row_lower[i]
+        up = None if row_upper[i] == inf else row_upper[i]
+        return (lo, body, up)
+
+    m.rows = pyo.Constraint(range(len(row_lower)), rule=row)
+    cost = arrays.col_cost.tolist()
+    used = [j for j in range(n) if cost[j]]
+    m.cost = pyo.Objective(expr=LinearExpression(linear_coefs=[cost[j] for j in used],
+                                                 linear_vars=[x[j] for j in used]))
+    return m
+
+
+def in_process(workbook: Path) -> dict[str, float]:
+    """read, Pyomo build (cheapest), hand-over and HiGHS run, in this process."""
+    from bench.direct import build_arrays
+    from optimizer.highs_direct import to_highs
+    from optimizer.reader import read_raw, read_workbook
+
+    started = time.perf_counter()
+    read_raw(workbook)
+    read = time.perf_counter() - started
+    arrays = build_arrays(read_workbook(workbook))
+    gc.disable()
+    started = time.perf_counter()
+    model = pyomo_from_arrays(arrays)
+    build = time.perf_counter() - started
+    started = time.perf_counter()
+    highs, _, _ = to_highs(model)
+    handover = time.perf_counter() - started
+    gc.enable()
+    started = time.perf_counter()
+    highs.run()
+    run = time.perf_counter() - started
+    return {"read": read, "pyomo_build_cheapest": build, "handover": handover,
+            "highs_run": run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.floor")
+    parser.add_argument("workbook", type=Path)
+    parser.add_argument("--target", type=float, default=3.0, help="the issue's ratio")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = Path(tmp) / "model.mps"
+        subprocess.run([py, "-m", "optimizer", "solve", str(args.workbook), "-o",
+                        str(Path(tmp) / "out.xlsx"), "--write-model", str(mps),
+                        "--no-marginals", "--no-cost-without-caps", "--json"],
+                       check=True, capture_output=True)
+        alone = statistics.median(_seconds([py, "-m", "bench.highs_alone", str(mps)])[0]
+                                  for _ in range(args.repeat))
+    startup = statistics.median(_seconds([py, "-c", STARTUP])[0] for _ in range(args.repeat))
+    runs = [json.loads(_seconds([py, "-m", "bench.floor", str(args.workbook), "--inner"])[1])
+            for _ in range(args.repeat)]
+    parts = {"start-up (interpreter + imports)": startup}
+    for key in ("read", "pyomo_build_cheapest", "handover", "highs_run"):
+        parts[key] = statistics.median(r[key] for r in runs)
+    floor = sum(parts.values())
+    out = {"workbook": str(args.workbook), "highs_alone": alone, **parts, "floor": floor,
+           "floor_ratio": floor / alone, "target_ratio": args.target,
+           "target_seconds": args.target * alone}
+    for key, value in out.items():
+        print(f"{key:34s} {value:.3f}" if isinstance(value, float) else f"{key:34s} {value}")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    if "--inner" in sys.argv:
+        print(json.dumps(in_process(Path(sys.argv[1]))))
+        sys.exit(0)
+    sys.exit(main())
