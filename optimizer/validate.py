@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -50,6 +55,7 @@ def norm(text: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
 
 
+@lru_cache(maxsize=1 << 17)  # called several times per row on the same few thousand names
 def key(name: str) -> str:
     """How names of things (minerals, suppliers, countries...) are compared."""
     return " ".join(name.split()).casefold()
@@ -157,6 +163,9 @@ def parse_bool(value: object) -> tuple[object, str | None]:
 
 
 def parse_name(value: object) -> tuple[object, str | None]:
+    if type(value) is str and "#" not in value:  # plain text (Excel errors all start with #)
+        name = " ".join(value.split())
+        return (name, None) if name else (MISSING, None)
     if is_blank(value):
         return MISSING, None
     if isinstance(value, bool) or isinstance(value, (datetime, date, time)):
@@ -246,53 +255,182 @@ def _parse_sheet(raw: RawSheet, spec: schema.Sheet, out: _Collector) -> _Table |
     if missing:
         return None
     letters = {name: column_letter(j) for name, j in columns.items()}
-    records: list[dict[str, object]] = []
     specs = [(col, columns[col.name]) for col in spec.columns if col.name in columns]
-    for i in range(header_index + 1, len(raw.grid)):
-        cells = raw.grid[i]
-        excel_row = i + 1
-        values = [cells[j] if j < len(cells) else None for _, j in specs]
-        uncached = [(col, j) for col, j in specs if (excel_row, j) in raw.uncached]
-        if all(is_blank(v) for v in values) and not uncached:
+    rows = raw.grid[header_index + 1:]
+    first_row = header_index + 2  # Excel row of rows[0]
+    width = min(map(len, rows), default=0)
+    # Column at a time first (see _parse_column): the clean rows are done here.
+    parsed = [_parse_column(col, _column_cells(rows, j, width)) for col, j in specs]
+    # Rows the column pass could not settle alone: a blank or bad cell, or an uncached formula.
+    used = {j for _, j in specs}
+    uncached = {r - first_row for r, j in raw.uncached
+                if j in used and first_row <= r < first_row + len(rows)}
+    odd = uncached.union(*(flagged for _, flagged in parsed))
+    names = ("excel_row", *(col.name for col, _ in specs),
+             *(col.name for col in spec.columns if col.name not in columns))
+    absent = [repeat(None)] * (len(names) - 1 - len(specs))  # columns the sheet does not have
+    records: list[dict[str, object] | None] = [
+        dict(zip(names, values)) for values in
+        zip(range(first_row, first_row + len(rows)), *(cells for cells, _ in parsed), *absent)]
+    for i in sorted(odd):  # in row order, so problems come out as a row-by-row pass finds them
+        values = [cells[i] for cells, _ in parsed]
+        if i in uncached or _needs_cell_checks(specs, values):
+            records[i] = _parse_row(raw, spec, specs, rows[i], i + first_row, out)
+        elif all(v is MISSING for v in values):
+            records[i] = None  # a blank row
+        else:  # blank optional cells only
+            for name, value in zip(names[1:], values):
+                if value is MISSING:
+                    records[i][name] = None
+    return _Table(spec, raw.title, [r for r in records if r is not None], letters)
+
+
+def _parse_row(raw: RawSheet, spec: schema.Sheet, specs: list[tuple[schema.Column, int]],
+               cells: list[object], excel_row: int, out: _Collector) -> dict[str, object] | None:
+    """One row checked cell by cell, every problem reported; None for a blank row."""
+    values = [cells[j] if j < len(cells) else None for _, j in specs]
+    uncached = [(col, j) for col, j in specs if (excel_row, j) in raw.uncached]
+    if all(is_blank(v) for v in values) and not uncached:
+        return None
+    record: dict[str, object] = {"excel_row": excel_row}
+    ok = True
+    for (col, j), value in zip(specs, values):
+        if (excel_row, j) in raw.uncached:
+            out.add(raw.title, "formula has no saved value (the workbook was saved by a "
+                    "program that does not calculate); open and save it once in a "
+                    "spreadsheet program", excel_row, col.name, column_letter(j))
+            ok = False
             continue
-        record: dict[str, object] = {"excel_row": excel_row}
-        ok = True
-        for (col, j), value in zip(specs, values):
-            if (excel_row, j) in raw.uncached:
-                out.add(raw.title, "formula has no saved value (the workbook was saved by a "
-                        "program that does not calculate); open and save it once in a "
-                        "spreadsheet program", excel_row, col.name, column_letter(j))
+        parsed, err = _PARSERS[col.kind](value)
+        if err:
+            out.add(raw.title, err + _expected_suffix(err, col), excel_row, col.name,
+                    column_letter(j), value)
+            ok = False
+        elif parsed is MISSING:
+            if col.required and not col.allow_blank:
+                out.add(raw.title, f"is blank; expected {_EXPECTED[col.kind]}", excel_row,
+                        col.name, column_letter(j))
                 ok = False
-                continue
-            parsed, err = _PARSERS[col.kind](value)
-            if err:
-                out.add(raw.title, err + _expected_suffix(err, col), excel_row, col.name,
+            record[col.name] = None
+        else:
+            if col.kind in ("number", "positive", "rate") and parsed < 0:
+                out.add(raw.title, f"{fmt_value(value)} is negative; expected "
+                                   f"{_EXPECTED[col.kind]}", excel_row, col.name,
                         column_letter(j), value)
                 ok = False
-            elif parsed is MISSING:
-                if col.required and not col.allow_blank:
-                    out.add(raw.title, f"is blank; expected {_EXPECTED[col.kind]}", excel_row,
-                            col.name, column_letter(j))
-                    ok = False
-                record[col.name] = None
-            else:
-                if col.kind in ("number", "positive", "rate") and parsed < 0:
-                    out.add(raw.title, f"{fmt_value(value)} is negative; expected "
-                                       f"{_EXPECTED[col.kind]}", excel_row, col.name,
-                            column_letter(j), value)
-                    ok = False
-                elif col.kind == "positive" and parsed == 0:
-                    out.add(raw.title, f"0 is not allowed; expected {_EXPECTED[col.kind]}",
-                            excel_row, col.name, column_letter(j), value)
-                    ok = False
-                record[col.name] = parsed
-        for col in spec.columns:
-            record.setdefault(col.name, None)
-        if ok:
-            records.append(record)
-        else:
-            records.append({**record, "_invalid": True})
-    return _Table(spec, raw.title, records, letters)
+            elif col.kind == "positive" and parsed == 0:
+                out.add(raw.title, f"0 is not allowed; expected {_EXPECTED[col.kind]}",
+                        excel_row, col.name, column_letter(j), value)
+                ok = False
+            record[col.name] = parsed
+    for col in spec.columns:
+        record.setdefault(col.name, None)
+    return record if ok else {**record, "_invalid": True}
+
+
+# --- the column pass: most cells of a big sheet are clean, so they are parsed a column at a time
+# (NumPy for numbers, once per distinct text for names). A cell it cannot accept becomes _CHECK
+# and its row goes through _parse_row, so every problem is still worded by the code above.
+class _Check:
+    pass
+
+
+_CHECK = _Check()
+_NUMBER_KINDS = ("number", "positive", "rate", "share")
+_NONE = type(None)
+
+
+def _column_cells(rows: list[list[object]], j: int, width: int) -> list[object]:
+    """Column ``j`` of ``rows`` (the shortest of which has ``width`` cells); None where a row is
+    too short."""
+    if j < width:
+        return [row[j] for row in rows]
+    return [row[j] if j < len(row) else None for row in rows]
+
+
+def _check_cell(col: schema.Column, value: object) -> object:
+    """The parsed value of one cell, MISSING when blank, _CHECK when _parse_row would object."""
+    parsed, err = _PARSERS[col.kind](value)
+    if err:
+        return _CHECK
+    if parsed is MISSING:
+        return MISSING
+    if col.kind in ("number", "positive", "rate") and parsed < 0:
+        return _CHECK
+    if col.kind == "positive" and parsed == 0:
+        return _CHECK
+    return parsed
+
+
+def _parse_column(col: schema.Column, cells: list[object]) -> tuple[list[object], set[int]]:
+    """Parsed values of a column and the indices of its blank or _CHECK cells."""
+    types = set(map(type, cells))
+    if col.kind in _NUMBER_KINDS and types <= {float, int}:
+        return _parse_numbers(col.kind, cells, types)
+    if types <= {str, _NONE, bool}:  # no two of these types compare equal (unlike 1 == 1.0)
+        return _parse_texts(col, cells)
+    if col.kind in _NUMBER_KINDS and types <= {float, int, str, _NONE}:
+        return _parse_mixed(col, cells)
+    values = [_check_cell(col, v) for v in cells]
+    return values, _flagged(values)
+
+
+def _flagged(values: list[object]) -> set[int]:
+    """Indices of the blank and _CHECK cells (a scan, for columns known to have some)."""
+    return {i for i, v in enumerate(values) if v is MISSING or v is _CHECK}
+
+
+def _parse_numbers(kind: str, cells: list[object], types: set[type]
+                   ) -> tuple[list[object], set[int]]:
+    """Numbers checked at once: in range and finite (NaN fails and is left to _parse_row)."""
+    numbers = cells if types == {float} else [float(v) for v in cells]
+    array = np.asarray(numbers, dtype=float)
+    if kind == "share":
+        good = (array >= 0.0) & (array <= 1.0)
+    elif kind == "positive":
+        good = (array > 0.0) & (array < math.inf)
+    else:
+        good = (array >= 0.0) & (array < math.inf)
+    if good.all():
+        return numbers, set()
+    bad = np.flatnonzero(~good).tolist()
+    values = list(numbers)
+    for i in bad:
+        values[i] = _CHECK
+    return values, set(bad)
+
+
+def _parse_texts(col: schema.Column, cells: list[object]) -> tuple[list[object], set[int]]:
+    """Text (str, None, bool) cells parsed once per distinct value: a mineral is named on
+    thousands of rows."""
+    distinct = {v: _check_cell(col, v) for v in set(cells)}
+    values = [distinct[v] for v in cells]
+    if any(v is MISSING or v is _CHECK for v in distinct.values()):
+        return values, _flagged(values)
+    return values, set()
+
+
+def _parse_mixed(col: schema.Column, cells: list[object]) -> tuple[list[object], set[int]]:
+    """A number column with some text, typically blank cells: each part by its own pass."""
+    is_text = [type(v) is str or v is None for v in cells]
+    texts, flagged_texts = _parse_texts(col, [v for v, t in zip(cells, is_text) if t])
+    numbers = [v for v, t in zip(cells, is_text) if not t]
+    numbers, flagged_numbers = _parse_numbers(col.kind, numbers, set(map(type, numbers)))
+    text_at = iter(texts)
+    number_at = iter(numbers)
+    values = [next(text_at) if t else next(number_at) for t in is_text]
+    return values, (_flagged(values) if flagged_texts or flagged_numbers else set())
+
+
+def _needs_cell_checks(specs: list[tuple[schema.Column, int]], values: list[object]) -> bool:
+    """True when a row has a cell to report: a bad value, or a required cell left blank
+    on a row that is not blank altogether."""
+    if any(v is _CHECK for v in values):
+        return True
+    if all(v is MISSING for v in values):
+        return False
+    return any(v is MISSING and col.required and not col.allow_blank
+               for (col, _), v in zip(specs, values))
 
 
 def _expected_suffix(err: str, col: schema.Column) -> str:
@@ -329,11 +467,12 @@ def _every(mineral: str | None) -> str:
 
 
 def _repeated(out: _Collector, table: _Table, seen: dict, row_key: tuple, rec: dict,
-              column: str, what: str, expected: str) -> bool:
-    """Report ``rec`` when ``row_key`` was on an earlier row ("<what> on row N; expected
-    <expected>"); otherwise remember the row. True means a repeat."""
+              column: str, what: Callable[[], str], expected: str) -> bool:
+    """Report ``rec`` when ``row_key`` was on an earlier row ("<what()> on row N; expected
+    <expected>"); otherwise remember the row. True means a repeat. ``what`` is a function so
+    that the text is only formatted for a repeat, not for each of 100,000 rows."""
     if row_key in seen:
-        out.add(table.title, f"{what} on row {seen[row_key]}; expected {expected}",
+        out.add(table.title, f"{what()} on row {seen[row_key]}; expected {expected}",
                 rec["excel_row"], column, table.letters[column], rec.get(column))
         return True
     seen[row_key] = rec["excel_row"]
@@ -415,17 +554,29 @@ def _settings(table: _Table | None, out: _Collector) -> Settings:
 
 def _frame(records: list[dict], columns: tuple[str, ...], index: str | list[str] | None
            ) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(
-        [{c: r.get(c) for c in (*columns, "excel_row")} for r in records],
-        columns=[*columns, "excel_row"],
-    )
+    names = [*columns, "excel_row"]
+    frame = pd.DataFrame.from_records(_rows(records, names), columns=names)
     for col in columns:
-        if frame[col].map(lambda v: isinstance(v, (int, float)) or v is None).all() and \
-                frame[col].notna().any():
+        if frame[col].dtype == np.float64:
+            continue  # already what the conversion below gives
+        if not frame[col].notna().any():
+            continue  # all blank: never converted (tested first, as it is vectorised)
+        if isinstance(frame[col].dtype, pd.StringDtype):
+            continue  # holds text, so not all numbers: the test below without a call a cell
+        if frame[col].map(lambda v: isinstance(v, (int, float)) or v is None).all():
             frame[col] = frame[col].astype(float)
     if index is not None:
         frame = frame.set_index(index)
     return frame
+
+
+def _rows(records: list[dict], names: list[str]) -> list[tuple]:
+    """``names`` of each record as a tuple, None where a record lacks one (pandas builds the same
+    frame from these tuples as from dicts, faster)."""
+    try:
+        return list(map(itemgetter(*names), records))  # every record has every name (usual)
+    except KeyError:
+        return [tuple(r.get(c) for c in names) for r in records]
 
 
 def validate(raw: RawWorkbook, source: str | None = None,
@@ -518,15 +669,21 @@ def validate(raw: RawWorkbook, source: str | None = None,
 
     offer_records = []
     offer_keys: dict[tuple[str, str], int] = {}
+    # A name spelled just as on its own sheet resolves to itself: most offers skip _resolve.
+    supplier_spellings = set(supplier_names.values())
+    mineral_spellings = set(mineral_names.values())
     for rec in offers_t.records if offers_t else []:
         # References are checked even on rows with other errors, so all show up at once.
-        ok = _resolve(rec, offers_t, "supplier", supplier_names, "Suppliers", out)
+        ok = rec["supplier"] in supplier_spellings or \
+            _resolve(rec, offers_t, "supplier", supplier_names, "Suppliers", out)
         if rec.get("_invalid") or not ok:
             continue
-        if not _resolve(rec, offers_t, "mineral", mineral_names, "Minerals", out, "warning"):
+        if rec["mineral"] not in mineral_spellings and \
+                not _resolve(rec, offers_t, "mineral", mineral_names, "Minerals", out, "warning"):
             continue
         if _repeated(out, offers_t, offer_keys, (rec["supplier"], rec["mineral"]), rec, "mineral",
-                     f"{fmt_value(rec['supplier'])} already offers {fmt_value(rec['mineral'])}",
+                     lambda: f"{fmt_value(rec['supplier'])} already offers "
+                     f"{fmt_value(rec['mineral'])}",
                      "one offer per supplier and mineral"):
             continue
         rec["min_order"] = rec["min_order"] or 0.0
@@ -552,7 +709,7 @@ def validate(raw: RawWorkbook, source: str | None = None,
             continue
         rec["country"] = country(rec["country"])
         if _repeated(out, caps_t, cap_keys, (key(rec["country"]), rec["mineral"]), rec,
-                     "country", f"a cap for {fmt_value(rec['country'])} and "
+                     "country", lambda: f"a cap for {fmt_value(rec['country'])} and "
                      f"{_every(rec['mineral'])} is already", "one cap per country and mineral"):
             continue
         cap_records.append(rec)
@@ -674,6 +831,8 @@ def _convert(rec: dict, table: _Table, rates: dict[str, dict], columns: tuple[st
     rec["currency"] = found["currency"]
     rec["fx_rate"] = found["rate"]
     rec["quote_unit_cost"] = rec["unit_cost"]
+    if found["rate"] == 1.0:
+        return True  # parsed money is float, and x * 1.0 is x (the base currency: most rows)
     for column in columns:
         if rec.get(column) is not None:
             rec[column] = rec[column] * found["rate"]
@@ -715,8 +874,8 @@ def _resilience(tables: dict[str, _Table | None], settings: Settings,
                     rules_t.letters.get("min_share"), lo)
             continue
         if _repeated(out, rules_t, seen, (rec["group"], rec["mineral"]), rec, "group",
-                     f"a rule for {fmt_value(rec['group'])} and {_every(rec['mineral'])} is "
-                     "already", "one rule per group and mineral"):
+                     lambda: f"a rule for {fmt_value(rec['group'])} and "
+                     f"{_every(rec['mineral'])} is already", "one rule per group and mineral"):
             continue
         result["group_rules"].append(rec)
 
@@ -779,8 +938,8 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         if rec.get("_invalid") or not ok:
             continue
         if _repeated(out, demand_t, seen, (rec["site"], rec["mineral"]), rec, "mineral",
-                     f"demand for {fmt_value(rec['mineral'])} at {fmt_value(rec['site'])} is "
-                     "already", "one row per site and mineral"):
+                     lambda: f"demand for {fmt_value(rec['mineral'])} at "
+                     f"{fmt_value(rec['site'])} is already", "one row per site and mineral"):
             continue
         result["demand"].append(rec)
     if sites_t is not None and demand_t is None and len(site_names) == 1:
@@ -806,7 +965,7 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         if rec.get("_invalid") or not ok:
             continue
         if _repeated(out, lanes_t, seen, (rec["supplier"], rec["site"], rec["mineral"]), rec,
-                     "site", f"a lane from {fmt_value(rec['supplier'])} to "
+                     "site", lambda: f"a lane from {fmt_value(rec['supplier'])} to "
                      f"{fmt_value(rec['site'])} for {_every(rec['mineral'])} is already",
                      "one lane per supplier, site and mineral"):
             continue
@@ -820,7 +979,7 @@ def _network(tables: dict[str, _Table | None], settings: Settings,
         rec["origin"], rec["destination"] = country(rec["origin"]), country(rec["destination"])
         if _repeated(out, tariffs_t, seen,
                      (key(rec["origin"]), key(rec["destination"]), rec["mineral"]), rec,
-                     "origin", f"a tariff from {fmt_value(rec['origin'])} to "
+                     "origin", lambda: f"a tariff from {fmt_value(rec['origin'])} to "
                      f"{fmt_value(rec['destination'])} for {_every(rec['mineral'])} is already",
                      "one rate per origin, destination and mineral"):
             continue
@@ -852,7 +1011,8 @@ def _warnings(out: _Collector, suppliers_t: _Table | None, offers_t: _Table | No
             out.add(suppliers_t.title, f"{fmt_value(name)} has no valid offer on the Offers "
                     "sheet", rec["excel_row"], "supplier", suppliers_t.letters["supplier"], name,
                     "warning")
-    supplying = {(key(r["country"] or ""), r["mineral"]) for r in offers + projects}
+    pairs = {(r["country"], r["mineral"]) for r in offers + projects}  # key() once a pair
+    supplying = {(key(c or ""), m) for c, m in pairs}
     supplying_any = {c for c, _ in supplying}
     for rec in caps:
         c = key(rec["country"])

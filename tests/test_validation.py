@@ -194,3 +194,81 @@ def test_repeated_rows_of_every_keyed_sheet_name_the_first_row(tmp_path):
         'Lanes!B3 (site): a lane from "CN-A" to "Texas" for "(every mineral)" is already on row '
         "2; expected one lane per supplier, site and mineral",
     ]
+
+
+def _cell_by_cell(raw, spec):
+    """What _parse_sheet gives when every row goes through the per-cell checks (_parse_row)."""
+    from optimizer.validate import _Collector, _find_header, _parse_row
+
+    out = _Collector()
+    header_index, columns = _find_header(raw, spec)
+    specs = [(col, columns[col.name]) for col in spec.columns if col.name in columns]
+    records = [_parse_row(raw, spec, specs, cells, i + 1, out)
+               for i, cells in enumerate(raw.grid) if i > header_index]
+    return [r for r in records if r is not None], out.problems
+
+
+def test_column_pass_agrees_with_cell_by_cell_checks():
+    """Clean columns are parsed a column at a time; a column or cell that does not fit must
+    give the very records and problems (same order) as checking every cell."""
+    import datetime
+    import math
+
+    from optimizer import schema
+    from optimizer.validate import RawSheet, _Collector, _parse_sheet
+
+    spec = next(s for s in schema.SHEETS if s.name == "Offers")
+    header = ["supplier", "mineral", "unit_cost", "capacity", "min_order", "fixed_cost", "currency"]
+    grid = [["Offers of 2024"], [], header]
+    grid += [[f"S{i:03d} China", "gallium", 10.0 + i, 200.0, 0.0, 5.0, "USD"] for i in range(200)]
+    dirty = [  # (row index in grid, column, value): every kind of cell the fast path refuses
+        (5, 0, "  S-x   spaced  "), (6, 0, "#N/A"), (7, 0, True), (8, 0, 12.0),
+        (9, 0, datetime.date(2024, 1, 1)), (10, 1, ""), (11, 1, None), (12, 2, "abc"),
+        (13, 2, -5.0), (14, 2, "1,234"), (15, 2, "$7"), (16, 2, "25%"), (17, 2, math.inf),
+        (18, 2, math.nan), (19, 2, -0.0), (20, 3, 0), (21, 3, True), (22, 3, "  "),
+        (23, 4, None), (24, 4, ""), (25, 4, -1), (26, 5, "#REF!"), (27, 6, ""), (28, 6, 3.0),
+        (29, 3, datetime.datetime(2024, 1, 1, 12)), (30, 2, 10**3), (31, 4, "x#y"),
+    ]
+    for i, j, value in dirty:
+        grid[i][j] = value
+    grid[40] = ["", None, "  ", "", None, "", ""]  # a blank row is skipped, not reported
+    grid[41] = grid[41][:3]  # a short row: the missing cells are blank
+    grid[42] = []
+    raw = RawSheet("Offers", grid, uncached={(44, 3), (45, 9)})  # Excel rows; 0-based column
+
+    out = _Collector()
+    table = _parse_sheet(raw, spec, out)
+    records, problems = _cell_by_cell(raw, spec)
+
+    def exact(recs):  # repr tells -0.0 from 0.0 and 1 from 1.0; item order is part of it
+        return [repr(list(r.items())) for r in recs]
+
+    assert exact(table.records) == exact(records)
+    assert out.problems == problems
+    assert len(problems) == 18  # the dirty cells were reported, not silently parsed
+    # and the clean column pass alone: a sheet without a dirty cell
+    clean = RawSheet("Offers", [header, *grid[100:150]])
+    out = _Collector()
+    assert exact(_parse_sheet(clean, spec, out).records) == exact(_cell_by_cell(clean, spec)[0])
+    assert out.problems == []
+
+
+def test_dirty_cells_among_many_clean_rows_are_each_reported(tmp_path):
+    suppliers = [f"S{i:03d}" for i in range(120)]
+    offers = [[s, "gallium", 10.0 + i, 100.0] for i, s in enumerate(suppliers)]
+    offers[10][3] = "abc"
+    offers[20][2] = -5
+    offers[30][0] = True
+    offers[40][1] = None
+    offers[50][0] = f"  {suppliers[50].lower()}  "  # resolves to S050: not a problem
+    offers[60] = [None, None, None, None]  # a blank row
+    offers[70][3] = 0.5
+    sheets = {"Minerals": [["mineral", "demand"], ["gallium", 100]],
+              "Suppliers": [["supplier", "country"], *[[s, "China"] for s in suppliers]],
+              "Offers": [["supplier", "mineral", "unit_cost", "capacity"], *offers]}
+    assert problems(workbook(tmp_path, sheets)) == [
+        'Offers!D12 (capacity): "abc" is not a number; expected a number >= 0',
+        "Offers!C22 (unit_cost): -5 is negative; expected a number >= 0",
+        "Offers!A32 (supplier): True is not a name; expected a name",
+        "Offers!B42 (mineral): is blank; expected a name",
+    ]
