@@ -40,7 +40,7 @@ import pandas as pd
 from .data import SourcingData
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pyomo.environ as pyo  # imported where used, so `import optimizer` stays light
+    import pyomo.core as pyo  # imported where used, so `import optimizer` stays light
 
 Frames = dict[str, pd.DataFrame]
 
@@ -833,7 +833,7 @@ def elastic_model(data: SourcingData, rules: Iterable[Rule] = RULES) -> Elastic:
     deactivated; ``elastic_count`` (number of cells changed) and ``elastic_size`` (sum of
     ``s_k / scale_k``) are added, inactive.
     """
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     from .model import build_model
 
@@ -919,7 +919,7 @@ def smallest_changes(elastic: Elastic, allowed: Iterable[int] | None = None,
     Only cells numbered in ``allowed`` may change (all when None). Returns ``(cell, slack)``
     pairs, or None when no change of the allowed cells makes the model feasible.
     """
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     m = elastic.model
     allowed = set(range(len(elastic.cells)) if allowed is None else allowed)

@@ -32,7 +32,7 @@ import time
 from typing import Callable
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from .data import SourcingData
 

@@ -133,7 +133,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if write_model is not None:
         check_model_path(write_model)
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
     from .highs_direct import solve_direct
     from .model import build_model
     from .results import (allocations_table, budgets_table, country_shares_table,
@@ -293,7 +293,7 @@ def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float,
     the solver's answer is kept (the independent check then decides). Returns the objective
     of the plan now loaded, and whether both re-solves ended proven (optimal or infeasible).
     """
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
     from pyomo.contrib.solver.common.results import SolutionStatus
     from pyomo.contrib.solver.solvers.highs import Highs
 
