@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .checks import Plan, plan_cost
+from .checks import Plan, offer_values, plan_cost
 from .data import Disruption, SourcingData
 
 STRESS_COLUMNS = ("case", "kind", "probability", "mineral", "demand", "shortfall",
@@ -41,16 +41,18 @@ def evaluate(data: SourcingData, plan: Plan, scenarios: list[Disruption],
     the second stage of the model (:func:`optimizer.model.add_recourse`) without using it.
     """
     normal = plan_cost(data, plan).total_cost
-    offers, projects = data.offers, data.projects
+    projects = data.projects
     premium = 1.0 + data.settings.spot_premium
     short_normal: dict[str, float] = {}
     for (mm, _site), q in plan.short.items():
         short_normal[mm] = short_normal.get(mm, 0.0) + q
     # Per mineral, every source once: (name, country, unit_cost, bought, reserved, capacity).
     by_mineral: dict[str, list[tuple]] = {mm: [] for mm in data.minerals.index}
-    for o, q in plan.buy.items():
-        by_mineral[o[1]].append((o[0], offers.at[o, "country"], float(offers.at[o, "unit_cost"]),
-                                 q, plan.reserved(o), float(offers.at[o, "capacity"]), True))
+    for (o, q), country, price, capacity in zip(
+            plan.buy.items(), *(offer_values(data, plan, c) for c in ("country", "unit_cost",
+                                                                     "capacity"))):
+        by_mineral[o[1]].append((o[0], country, float(price), q, plan.reserved(o),
+                                 float(capacity), True))
     needs = data.needs_funding()
     for p, row in projects.iterrows():
         cap = float(row["capacity"]) if plan.funded.get(p) or not needs[p] else 0.0
@@ -89,8 +91,8 @@ def worst_country_loss(data: SourcingData, plan: Plan) -> dict[str, float]:
     it; normal-times shortfall is not counted again). 0 when every loss can be covered."""
     capacity: dict[str, dict[str, float]] = {mm: {} for mm in data.minerals.index}
     offers = data.offers
-    for mm, country, cap in zip(offers.index.get_level_values("mineral"), offers["country"],
-                                offers["capacity"]):
+    for mm, country, cap in zip(offers.index.get_level_values("mineral").tolist(),
+                                offers["country"].tolist(), offers["capacity"].tolist()):
         capacity[mm][country] = capacity[mm].get(country, 0.0) + float(cap)
     needs = data.needs_funding()
     for p, row in data.projects.iterrows():

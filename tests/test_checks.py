@@ -86,3 +86,31 @@ def test_buying_without_delivering_fails_the_lanes_check():
     d = gallium_two_suppliers()
     plan = replace(bought(d, {("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0}), ship={})
     assert "lanes" in failed(d, plan, 1000.0)
+
+
+def test_totals_derived_from_a_plan_follow_the_plan_and_the_data():
+    """plan_cost and supply_by_country are computed once per plan and data object: a plan
+    changed with dataclasses.replace, or other data, gets its own; a pickled plan carries none."""
+    import pickle
+
+    from optimizer.checks import supply_by_country
+
+    d = data(**project_instance(1500))
+    plan, _ = optimal_plan(d)  # P-US funded: 60 from it, 40 from China
+    cost = plan_cost(d, plan)
+    assert plan_cost(d, plan) is cost
+    assert supply_by_country(d, plan)["gallium"] == pytest.approx(
+        {"China": 40, "United States": 60, "Japan": 0})
+
+    longer = d.with_settings(amortization_years=2 * d.settings.amortization_years)
+    assert plan_cost(longer, plan).investment_cost == pytest.approx(50)  # 1000 / 20 years
+    assert plan_cost(d, plan).investment_cost == pytest.approx(100)
+
+    more = replace(plan, buy={o: 2 * q for o, q in plan.buy.items()})
+    assert supply_by_country(d, more)["gallium"]["China"] == pytest.approx(80)
+    assert plan_cost(d, more).purchase_cost == pytest.approx(60 * 5 + 80 * 20)
+    assert supply_by_country(d, plan)["gallium"]["China"] == pytest.approx(40)
+
+    copy = pickle.loads(pickle.dumps(plan))
+    assert copy == plan and "_memos" not in vars(copy)
+    assert plan_cost(d, copy) == cost
