@@ -194,7 +194,10 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     started = time.perf_counter()
     res.solution_loader.load_vars()
     objective = float(res.incumbent_objective)
-    settled, proven = _settle_binaries(model, objective, time_limit)
+    if solver is None and not _integer_columns_leak(highs):
+        settled, proven = objective, True  # nothing to settle (always so for a pure LP)
+    else:
+        settled, proven = _settle_binaries(model, objective, time_limit)
     bound = res.objective_bound
     bound = None if bound is None else float(bound)
     if settled != objective:  # the bound came from the leaky relaxation
@@ -281,6 +284,19 @@ def _write_model(highs, path: Path) -> None:
         atomic_write(path, write, "the model")
     finally:
         highs.setOptionValue("output_flag", flag)
+
+
+def _integer_columns_leak(highs) -> bool:
+    """True when an integer column of the solved ``highs`` is not at an integer (see
+    :func:`_settle_binaries`, which finds the Pyomo variables; this asks HiGHS's arrays)."""
+    import numpy as np
+
+    integrality = highs.getLp().integrality_
+    if not integrality:
+        return False
+    integer = np.asarray([t.name != "kContinuous" for t in integrality], dtype=bool)
+    values = np.asarray(highs.getSolution().col_value)[integer]
+    return bool((np.abs(values - np.round(values)) > 1e-9).any())
 
 
 def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float, bool]:
