@@ -1,6 +1,6 @@
 """``python -m optimizer`` runs the ``sourcing`` command."""
 
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":  # spawned worker processes import this module too (compare, sweep)
-    main(prog_name="sourcing")
+    run(prog_name="sourcing")

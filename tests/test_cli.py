@@ -209,3 +209,30 @@ def test_no_marginals_skips_the_marginal_columns(run, tiny_workbook, tmp_path):
     without = pd.read_excel(tmp_path / "b.xlsx", sheet_name="CountryShares", engine="openpyxl")
     assert with_values["saving_per_point"].notna().all()
     assert without["saving_per_point"].isna().all()
+
+
+def as_process(*args, cwd: Path):
+    """``python -m optimizer ARGS`` as its own process: the console entry point (cli.run), which
+    ends the process without interpreter teardown once the command is done."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "optimizer", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_process_prints_all_its_json_and_exits_0(tiny_workbook, tmp_path):
+    done = as_process("solve", tiny_workbook, "-o", tmp_path / "result.xlsx", "--json",
+                      cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "optimal"
+    assert (tmp_path / "result.xlsx").exists()
+
+
+def test_the_process_keeps_the_exit_codes_and_its_messages(tmp_path):
+    broken = as_process("solve", broken_workbook(tmp_path), cwd=tmp_path)
+    assert broken.returncode == 1 and "problem" in broken.stderr
+    infeasible = as_process("solve", infeasible_workbook(tmp_path), cwd=tmp_path)
+    assert infeasible.returncode == 3 and "no feasible plan" in infeasible.stderr
+    usage = as_process("solve", "--no-such-option", cwd=tmp_path)
+    assert usage.returncode == 2 and "no-such-option" in usage.stderr
