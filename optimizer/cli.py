@@ -22,6 +22,7 @@ from .report import write_report
 from .template import write_template
 from .writer import check_target, write_results
 from .errors import CheckError, InputError, OutputError, SolverError
+from .gcpause import paused_gc
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -122,6 +123,17 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     With no feasible plan (exit code 3) the explanation goes to stderr and the workbook holds
     the Summary and a Diagnosis sheet instead of the plan.
     """
+    # one pause for read, solve and write: the collector would otherwise walk the data after
+    # the read and the model after the solve (optimizer/gcpause.py)
+    with paused_gc():
+        _solve(workbook, output, time_limit, mip_gap, as_json, write_model, report,
+               skip_uncapped, skip_marginals, objective)
+
+
+def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
+           mip_gap: float | None, as_json: bool, write_model: Path | None,
+           report: Path | None, skip_uncapped: bool, skip_marginals: bool,
+           objective: str | None) -> None:
     try:
         data = read_workbook(workbook) if workbook else bundled.example_data()
     except InputError as exc:

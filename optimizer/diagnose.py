@@ -29,6 +29,7 @@ name to :data:`HARD_RULES` if it is a definition that no workbook cell can relax
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections import defaultdict
@@ -1000,8 +1001,10 @@ def _works(data: SourcingData, changes: list[Suggestion], time_limit: float) -> 
         fixed = apply_suggestions(data, changes)
     except InputError:
         return False
-    return solve(fixed, time_limit=max(1.0, time_limit), diagnose=False, marginals=False,
-                 cost_without_caps=False).has_plan
+    works = solve(fixed, time_limit=max(1.0, time_limit), diagnose=False, marginals=False,
+                  cost_without_caps=False).has_plan
+    gc.collect()  # the model it built holds cycles; the collector may be paused (gcpause.py)
+    return works
 
 
 def explain(data: SourcingData, time_limit: float | None = None) -> Diagnosis:

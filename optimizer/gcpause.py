@@ -5,9 +5,9 @@ objects that stay alive until the step ends. Each time the collector's oldest ge
 it walks every one of them, for nothing: they are not garbage. On the XL benchmark that made
 the model build twice as slow (1.7 s -> 0.8 s with the collector paused; bench/README.md).
 Reference counting still frees every object that is not part of a cycle, and the collector
-runs as usual once the outermost paused step returns. A paused step called inside another one
-(the re-solves that explain a plan or diagnose an infeasible one build whole models) collects
-once when it returns, so the cycles of the models it built do not pile up.
+runs as usual once the outermost paused step returns. Code that throws whole models away inside
+a paused step (the re-solves that explain a plan or check a diagnosis) calls ``gc.collect()``
+after each, so the cycles of those models do not pile up.
 """
 
 from __future__ import annotations
@@ -20,27 +20,16 @@ from typing import Callable, Iterator, TypeVar
 F = TypeVar("F", bound=Callable)
 
 
-_depth = 0  # paused blocks now open
-
-
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic collector in the block; re-enable it after if it was enabled.
-
-    Inside another paused block, collect once at the end instead (see the module's text).
-    """
-    global _depth
+    """Disable the cyclic collector in the block; re-enable it after if it was enabled."""
     enabled = gc.isenabled()
     gc.disable()
-    _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
         if enabled:
             gc.enable()
-        elif _depth:
-            gc.collect()
 
 
 def pausing_gc(func: F) -> F:

@@ -249,10 +249,14 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
 
 # --- budgets: solve again with more money -----------------------------------------------------
 def _plain_solve(data: SourcingData, time_limit: float, mip_gap: float):
+    import gc
+
     from .solve import solve
 
-    return solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
-                 marginals=False, cost_without_caps=False)
+    result = solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
+                   marginals=False, cost_without_caps=False)
+    gc.collect()  # the model it built holds cycles; the collector is paused (gcpause.py)
+    return result
 
 
 def _with_amount(data: SourcingData, budget: str, amount: float) -> SourcingData:
