@@ -17,6 +17,13 @@ used, project funded, supplier qualified) is fixed at the plan's value. They the
 another contract or project worth taking is not priced by them. Budgets are lumpy, so their
 duals say nothing useful: the budget columns come from solving again with the budget raised.
 
+Where the plan came from :mod:`optimizer.highs_direct` under ``objective = cost``, every extra
+solve happens in the ``highspy.Highs`` that found the plan: the duals are read from it (a MIP's
+after one LP with the binaries fixed), a pure LP's cost without caps is a warm re-solve with the
+cap rows freed, and a MIP's re-solves (budget raised, caps dropped) start from the plan
+(:class:`WarmResolve`). Otherwise, or when such a re-solve cannot answer exactly, the changed
+data is solved from scratch, settled and checked like any plan.
+
 Signs (Pyomo + HiGHS, minimisation): a ``<=`` row has a dual ``y <= 0`` and the optimal cost
 changes by ``y`` per unit of right-hand side; a variable at its upper bound has a reduced cost
 ``r <= 0`` and the cost changes by ``r`` per unit of bound. The cap row
@@ -266,8 +273,8 @@ def _with_amount(data: SourcingData, budget: str, amount: float) -> SourcingData
 
 
 def next_project(data: SourcingData, result, budget: str, time_limit: float = 60.0,
-                 mip_gap: float = 1e-4, tries: int = 3) -> tuple[str | None, float | None,
-                                                                   float]:
+                 mip_gap: float = 1e-4, tries: int = 3, again: "WarmResolve | None" = None
+                 ) -> tuple[str | None, float | None, float]:
     """The unfunded project(s) more money on ``budget`` would buy first.
 
     Candidate raises are the smallest extra amounts at which one more unfunded project fits,
@@ -276,6 +283,9 @@ def next_project(data: SourcingData, result, budget: str, time_limit: float = 60
     projects. The first re-solve whose cost is lower than the plan's (by more than the relative
     ``mip_gap``) gives ``(projects newly funded, extra money it uses, saving per year)``.
     Returns ``(None, None, 0.0)`` when more money buys nothing that lowers the cost.
+
+    Each re-solve is a :class:`WarmResolve` of the model that found the plan when ``again`` is
+    given (and it can answer), else a new solve of the data with the budget raised.
     """
     projects = data.projects
     plan = result.plan
@@ -301,23 +311,27 @@ def next_project(data: SourcingData, result, budget: str, time_limit: float = 60
         left = time_limit - (time.perf_counter() - started)
         if left <= 0:
             break
-        again = _plain_solve(_with_amount(data, budget, amount + extra), left, mip_gap)
-        if not again.has_plan or base - float(again.total_cost) <= threshold:
+        got = again.with_budget(budget, amount + extra, left, mip_gap) if again else None
+        if got is None:  # no warm model, or it could not answer exactly: solve the data
+            solved = _plain_solve(_with_amount(data, budget, amount + extra), left, mip_gap)
+            got = (float(solved.total_cost), solved.plan.funded) if solved.has_plan else False
+        if not got or base - got[0] <= threshold:
             continue
-        new = [p for p in mine if again.plan.funded.get(p) and not plan.funded.get(p)]
-        new_used = sum(capex[p] for p in mine if again.plan.funded.get(p))
-        return (", ".join(new) if new else None, max(0.0, new_used - amount),
-                base - float(again.total_cost))
+        cost, funded = got
+        new = [p for p in mine if funded.get(p) and not plan.funded.get(p)]
+        new_used = sum(capex[p] for p in mine if funded.get(p))
+        return (", ".join(new) if new else None, max(0.0, new_used - amount), base - cost)
     return None, None, 0.0
 
 
 def add_budget_options(result, data: SourcingData, time_limit: float = 60.0,
-                       mip_gap: float = 1e-4) -> None:
+                       mip_gap: float = 1e-4, again: "WarmResolve | None" = None) -> None:
     """Fill Budgets.next_project, extra_budget_needed and saving_if_funded in ``result``."""
     budgets = result.budgets
     if not len(budgets):
         return
-    rows = [next_project(data, result, b, time_limit, mip_gap) for b in budgets["budget"]]
+    rows = [next_project(data, result, b, time_limit, mip_gap, again=again)
+            for b in budgets["budget"]]
     budgets["next_project"] = [r[0] for r in rows]
     budgets["extra_budget_needed"] = [r[1] for r in rows]
     budgets["saving_if_funded"] = [r[2] for r in rows]
@@ -388,6 +402,76 @@ def lp_without_caps(direct, model: pyo.ConcreteModel, time_limit: float = 60.0) 
     return float(highs.getInfo().objective_function_value)
 
 
+class WarmResolve:
+    """Solve the model that found a MIP plan again with some rows' bounds changed, in the same
+    ``highspy.Highs`` and starting from the plan (still feasible: the changes only relax).
+
+    Saves building, handing over and checking a new model per question (budget raised, caps
+    dropped): about 40 % of each re-solve at 20,000 offers (bench/README.md). Only under
+    ``objective = cost``, where HiGHS's objective is the total cost. A method returns None when
+    it cannot answer exactly (no plan within the time limit, or a binary inside HiGHS's
+    integrality tolerance, which :func:`optimizer.solve` settles); the caller then solves the
+    changed data from scratch.
+    """
+
+    def __init__(self, direct, model: pyo.ConcreteModel) -> None:
+        import highspy
+
+        self._highs = direct.highs
+        self._model = model
+        self._row = {id(c): i for i, c in enumerate(direct.rows)}
+        self._col = {id(v): j for j, v in enumerate(direct.columns)}
+        self._start = highspy.HighsSolution()
+        self._start.col_value = list(direct.highs.getSolution().col_value)
+
+    def with_budget(self, budget: str, amount: float, time_limit: float, mip_gap: float
+                    ) -> tuple[float, dict[str, bool]] | None:
+        """(total cost, funded by project) with ``budget``'s amount set to ``amount``."""
+        rows = getattr(self._model, "budget", None)
+        if rows is None or budget not in rows or id(rows[budget]) not in self._row:
+            return None
+        return self._solve({self._row[id(rows[budget])]: amount}, time_limit, mip_gap)
+
+    def without_caps(self, time_limit: float, mip_gap: float) -> float | None:
+        """Total cost with the rows of :data:`CAP_ROWS` freed."""
+        inf = float("inf")
+        rows = {self._row[id(c)]: inf for name in CAP_ROWS if hasattr(self._model, name)
+                for c in getattr(self._model, name).values() if id(c) in self._row}
+        got = self._solve(rows, time_limit, mip_gap)
+        return None if got is None else got[0]
+
+    def _solve(self, uppers: dict[int, float], time_limit: float, mip_gap: float
+               ) -> tuple[float, dict[str, bool]] | None:
+        import highspy
+
+        from .solve import _integer_columns_leak
+
+        highs = self._highs
+        lp = highs.getLp()
+        kept = {i: (lp.row_lower_[i], lp.row_upper_[i]) for i in uppers}
+        # a budget row has no constant term (model.define_budget), so its upper bound in HiGHS
+        # is the amount itself; a freed row loses its lower bound too
+        for i, upper in uppers.items():
+            highs.changeRowBounds(i, -highspy.kHighsInf if upper == float("inf")
+                                  else kept[i][0], min(upper, highspy.kHighsInf))
+        try:
+            highs.setSolution(self._start)
+            highs.setOptionValue("time_limit", float(max(1.0, time_limit)))
+            highs.setOptionValue("mip_rel_gap", float(mip_gap))
+            highs.run()
+            if highs.getInfo().primal_solution_status != 2 or _integer_columns_leak(highs):
+                return None
+            cost = float(highs.getInfo().objective_function_value)
+            values = highs.getSolution().col_value
+            fund = getattr(self._model, "fund", {})
+            funded = {p: values[self._col[id(v)]] > 0.5 for p, v in fund.items()
+                      if id(v) in self._col}
+            return cost, funded
+        finally:
+            for i, (lower, upper) in kept.items():
+                highs.changeRowBounds(i, lower, upper)
+
+
 def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
                  time_limit: float = 60.0, mip_gap: float = 1e-4, marginals: bool = True,
                  cost_without_caps: bool = True, direct=None) -> None:
@@ -399,19 +483,23 @@ def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
     of the same ``Highs``. ``result.explain_seconds`` records the time it took.
     """
     started = time.perf_counter()
+    warm = direct is not None and data.settings.objective == "cost"
+    mip = warm and bool(direct.highs.getLp().integrality_)
+    again = WarmResolve(direct, model) if mip else None  # before the duals move HiGHS's solution
     if marginals:
         add_marginal_values(result, data, model, time_limit, direct=direct)
-        add_budget_options(result, data, time_limit, mip_gap)
+        add_budget_options(result, data, time_limit, mip_gap, again=again)
     if cost_without_caps:
-        if direct is not None and data.settings.objective == "cost" \
-                and not direct.highs.getLp().integrality_:
+        if warm and not mip:
             result.cost_without_caps = lp_without_caps(direct, model, time_limit)
-        else:  # a MIP: solved again from the data, settled and checked like any plan
-            result.cost_without_caps = solve_without_caps(data, time_limit, mip_gap)
+        else:
+            uncapped = again.without_caps(time_limit, mip_gap) if again else None
+            result.cost_without_caps = uncapped if uncapped is not None else \
+                solve_without_caps(data, time_limit, mip_gap)  # settled and checked
     result.explain_seconds = time.perf_counter() - started
 
 
 __all__ = ["explain_plan", "add_marginal_values", "add_budget_options", "next_project",
-           "solve_without_caps", "lp_without_caps", "CAP_ROWS", "without_caps",
+           "solve_without_caps", "lp_without_caps", "CAP_ROWS", "without_caps", "WarmResolve",
            "saving_per_point", "offer_capacity_value",
            "project_capacity_value", "UNCAPS", "POINT"]

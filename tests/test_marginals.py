@@ -213,3 +213,54 @@ def test_lp_cost_without_caps_equals_solving_the_data_without_caps(seed):
     r = solve(d, marginals=False)
     assert r.cost_without_caps < r.total_cost  # the rules bind
     assert r.cost_without_caps == pytest.approx(solve_without_caps(d), rel=1e-9)
+
+
+def _warm_and_cold(d: SourcingData):
+    """The budget columns and cost_without_caps of one plan, answered by WarmResolve (the
+    plan's own HiGHS, from the plan) and by solving the changed data again."""
+    from optimizer import highs_direct
+    from optimizer.marginals import WarmResolve, add_budget_options, solve_without_caps
+
+    seen = {}
+    solve_direct = highs_direct.solve_direct
+
+    def keep(model, **options):
+        seen["res"], seen["model"] = solve_direct(model, **options), model
+        return seen["res"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(highs_direct, "solve_direct", keep)
+        result = solve(d, marginals=False, cost_without_caps=False)
+    warm = WarmResolve(seen["res"], seen["model"])
+    cold = result.budgets.copy()
+    add_budget_options(result, d, mip_gap=1e-6)
+    warm_budgets = result.budgets.copy()
+    result.budgets = cold
+    from optimizer import marginals
+
+    def no_cold_solve(*_args):
+        raise AssertionError("WarmResolve fell back to solving the data")
+
+    with pytest.MonkeyPatch.context() as mp:  # every answer must come from the warm model
+        mp.setattr(marginals, "_plain_solve", no_cold_solve)
+        add_budget_options(result, d, mip_gap=1e-6, again=warm)
+    return (warm_budgets, result.budgets, warm.without_caps(60, 1e-6),
+            solve_without_caps(d, mip_gap=1e-6))
+
+
+@pytest.mark.parametrize("make", ["example", "generated"])
+def test_warm_mip_re_solves_answer_as_solving_the_changed_data(make):
+    """Budget raises and dropped caps answered in the plan's own HiGHS give the same projects,
+    money and savings as solving the changed data from scratch (a MIP each time)."""
+    from bench.generate import generate
+    from optimizer.example import example_data
+
+    d = example_data() if make == "example" else SourcingData.from_sheets(generate("S", seed=3))
+    cold, warm, warm_uncapped, cold_uncapped = _warm_and_cold(d)
+    assert warm_uncapped is not None  # answered warm
+    assert cold["next_project"].notna().any()  # some budget has a project worth funding
+    assert list(warm["next_project"]) == list(cold["next_project"])
+    for column in ("extra_budget_needed", "saving_if_funded"):
+        assert warm[column].fillna(-1).tolist() == pytest.approx(
+            cold[column].fillna(-1).tolist(), rel=1e-5)
+    assert warm_uncapped == pytest.approx(cold_uncapped, rel=1e-5)
