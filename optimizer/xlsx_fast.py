@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 import re
 import weakref
 import zipfile
@@ -144,8 +145,16 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
                 + f"{get_column_letter(columns)}{last}".encode() + b'"/>')
 
     out.write(_DIMENSION.sub(dimension, head, count=1))
-    for chunk in _rows_xml(pending):
-        out.write(chunk)
+    # zlib compresses a chunk without holding the GIL: while one chunk is compressed and
+    # written in a helper thread, the next is formatted here (one write at a time, in order)
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        written = None
+        for chunk in _rows_xml(pending):
+            if written is not None:
+                written.result()
+            written = writer.submit(out.write, chunk)
+        if written is not None:
+            written.result()
     out.write(sep + tail)
 
 
