@@ -64,6 +64,22 @@ class DirectResult:
             var.set_value(value, skip_validation=True)
 
 
+def integer_columns(highs) -> np.ndarray:
+    """Indices of the integer columns of the model ``highs`` holds (none for an LP)."""
+    import highspy
+
+    integer = highspy.HighsVarType.kInteger
+    return np.flatnonzero(np.fromiter((t == integer for t in highs.getLp().integrality_),
+                                      dtype=bool))
+
+
+def integer_columns_leak(highs) -> bool:
+    """True when an integer column of the solved ``highs`` is not at an integer (then
+    ``optimizer.solve`` settles the binaries, see its ``_settle_binaries``)."""
+    values = np.asarray(highs.getSolution().col_value)[integer_columns(highs)]
+    return bool((np.abs(values - np.round(values)) > 1e-9).any())
+
+
 class _NotSimple(Exception):
     """An expression :func:`_linear_terms` leaves to Pyomo's LinearRepnVisitor."""
 

@@ -42,13 +42,16 @@ import numpy as np
 import pyomo.core as pyo
 
 from .data import SourcingData
+from .highs_direct import integer_columns, integer_columns_leak
 
 POINT = 0.01  # one percentage point, as a fraction
 _TOL = 1e-9
 
 
 def _lp_duals(model: pyo.ConcreteModel, time_limit: float):
-    """Fix every binary at its value, solve the LP; return (duals, reduced costs) or None."""
+    """Fix every binary at its value, solve the LP; return (duals, bound duals) or None.
+
+    Bound duals: per variable, d cost / d (its upper bound), see :func:`_bound_dual`."""
     from pyomo.contrib.solver.common.results import SolutionStatus
     from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -68,7 +71,8 @@ def _lp_duals(model: pyo.ConcreteModel, time_limit: float):
     except Exception:  # e.g. NoDualsError: the values stay blank rather than fail the solve
         return None
     res.solution_loader.load_vars()
-    return duals, reduced
+    variables = list(reduced.keys())
+    return duals, _ById(variables, [_bound_dual(v, float(reduced[v])) for v in variables])
 
 
 def _row_dual(duals, component, index) -> float:
@@ -82,13 +86,11 @@ def _value(var) -> float:
     return 0.0 if var is None else float(pyo.value(var) or 0.0)
 
 
-def _bound_dual(var, reduced) -> float:
-    """d cost / d (upper bound of var): its reduced cost when it sits at that bound."""
-    if isinstance(reduced, _BoundDuals):  # worked out for every column at once
-        return reduced.get(var)
+def _bound_dual(var, rc: float) -> float:
+    """d cost / d (upper bound of var): its reduced cost ``rc`` when it sits at that bound.
+    (:func:`_read_duals` does the same for every HiGHS column at once.)"""
     if var.ub is None or var.value is None:
         return 0.0
-    rc = float(reduced.get(var, 0.0))
     at_ub = var.value >= var.ub - 1e-7 * max(1.0, abs(var.ub))
     return rc if at_ub and rc < 0 else 0.0
 
@@ -101,13 +103,14 @@ def saving_per_point(model, duals, mineral: str, country: str) -> float:
     return _clean(-y * supplied * POINT)
 
 
-def offer_capacity_value(model, duals, reduced, offer) -> float:
+def offer_capacity_value(model, duals, bound_duals, offer) -> float:
     """Cost saved per extra unit of ``offer``'s capacity, with contracts fixed as chosen.
 
     Offers.capacity appears as the bound of buy[o], in offer_capacity[o] (times use[o]) and in
-    supplier_use[o] (times qualify[s]); raising it moves all three.
+    supplier_use[o] (times qualify[s]); raising it moves all three. ``duals`` by constraint and
+    ``bound_duals`` by variable as :func:`_lp_duals` returns them.
     """
-    d = _bound_dual(model.buy[offer], reduced)
+    d = bound_duals.get(model.buy[offer])
     use = getattr(model, "use", None)
     if use is not None and offer in use:
         d += _row_dual(duals, getattr(model, "offer_capacity", None), offer) * _value(use[offer])
@@ -118,9 +121,9 @@ def offer_capacity_value(model, duals, reduced, offer) -> float:
     return _clean(-d)
 
 
-def project_capacity_value(model, duals, reduced, project: str) -> float:
+def project_capacity_value(model, duals, bound_duals, project: str) -> float:
     """Cost saved per extra unit of a funded project's capacity."""
-    d = _bound_dual(model.make[project], reduced)
+    d = bound_duals.get(model.make[project])
     fund = getattr(model, "fund", None)
     if fund is not None and project in fund:
         d += _row_dual(duals, getattr(model, "project_capacity", None), project) * _value(
@@ -133,18 +136,17 @@ def _clean(x: float) -> float:
 
 
 def _direct_duals(direct):
-    """Duals and reduced costs from the ``highspy.Highs`` that solved the plan (no Pyomo).
+    """Duals and bound duals from the ``highspy.Highs`` that solved the plan (no Pyomo).
 
     An LP's duals are there already. A MIP's binaries are fixed at their values and made
     continuous, the LP is solved in the same ``Highs``, and the columns are put back as they
-    were. Returns (duals by constraint, reduced costs by variable) or None.
+    were. Returns (duals by constraint, bound duals by variable, as :func:`_lp_duals`) or None.
     """
     import highspy
 
     highs = direct.highs
     lp = highs.getLp()
-    integer = np.flatnonzero(np.asarray(
-        [t == highspy.HighsVarType.kInteger for t in lp.integrality_], dtype=bool))
+    integer = integer_columns(highs)
     if not len(integer):
         return _read_duals(direct)
     n = len(integer)
@@ -175,7 +177,7 @@ def _read_duals(direct):
     tolerance = 1e-7 * np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
     at_upper = finite & (value >= np.where(finite, upper, 0.0) - tolerance)
     bound = np.where(at_upper & (dual < 0), dual, 0.0)
-    return _ById(direct.rows, solution.row_dual), _BoundDuals(direct.columns, bound.tolist())
+    return _ById(direct.rows, solution.row_dual), _ById(direct.columns, bound.tolist())
 
 
 class _ById:
@@ -189,8 +191,6 @@ class _ById:
         return self._values.get(id(component), default)
 
 
-class _BoundDuals(_ById):
-    """Per variable, d cost / d (its upper bound), from HiGHS's arrays (see _bound_dual)."""
 
 
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
@@ -228,7 +228,7 @@ def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
 
 
 def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
-                    reduced) -> None:
+                    bound_duals) -> None:
     shares = result.country_shares
     if len(shares):
         shares["saving_per_point"] = [
@@ -239,16 +239,15 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
         projects = set(data.projects.index)
         buy = dict(zip(model.buy.keys(), model.buy.values()))
         # an offer without a use or qualify binary has only its bound: read that directly
-        bound_only = isinstance(reduced, _BoundDuals) and not (
-            len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
+        bound_only = not (len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
         values = []
         for source, mineral in zip(alloc["supplier"].tolist(), alloc["mineral"].tolist()):
             offer = (source, mineral)
             if offer in buy:
-                values.append(_clean(-reduced.get(buy[offer])) if bound_only else
-                              offer_capacity_value(model, duals, reduced, offer))
+                values.append(_clean(-bound_duals.get(buy[offer])) if bound_only else
+                              offer_capacity_value(model, duals, bound_duals, offer))
             elif source in projects:
-                values.append(project_capacity_value(model, duals, reduced, source))
+                values.append(project_capacity_value(model, duals, bound_duals, source))
             else:
                 values.append(None)
         alloc["capacity_value"] = values
@@ -376,6 +375,13 @@ def solve_without_caps(data: SourcingData, time_limit: float = 60.0,
 CAP_ROWS = ("country_cap", "group_min", "group_max")
 
 
+def _cap_rows(direct, model: pyo.ConcreteModel) -> list[int]:
+    """Positions in ``direct.rows`` (the HiGHS rows) of the model's :data:`CAP_ROWS`."""
+    caps = {id(c) for name in CAP_ROWS if hasattr(model, name)
+            for c in getattr(model, name).values()}
+    return [i for i, c in enumerate(direct.rows) if id(c) in caps]
+
+
 def lp_without_caps(direct, model: pyo.ConcreteModel, time_limit: float = 60.0) -> float | None:
     """:func:`solve_without_caps` for a solved pure LP, in the ``Highs`` that solved it.
 
@@ -388,9 +394,7 @@ def lp_without_caps(direct, model: pyo.ConcreteModel, time_limit: float = 60.0) 
     import highspy
 
     highs = direct.highs
-    caps = {id(c) for name in CAP_ROWS if hasattr(model, name)
-            for c in getattr(model, name).values()}
-    rows = np.asarray([i for i, c in enumerate(direct.rows) if id(c) in caps], dtype=np.int32)
+    rows = np.asarray(_cap_rows(direct, model), dtype=np.int32)
     if len(rows):
         inf = highspy.kHighsInf
         highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf),
@@ -417,7 +421,7 @@ class WarmResolve:
     def __init__(self, direct, model: pyo.ConcreteModel) -> None:
         import highspy
 
-        self._highs = direct.highs
+        self._direct = direct
         self._model = model
         self._row = {id(c): i for i, c in enumerate(direct.rows)}
         self._col = {id(v): j for j, v in enumerate(direct.columns)}
@@ -434,19 +438,15 @@ class WarmResolve:
 
     def without_caps(self, time_limit: float, mip_gap: float) -> float | None:
         """Total cost with the rows of :data:`CAP_ROWS` freed."""
-        inf = float("inf")
-        rows = {self._row[id(c)]: inf for name in CAP_ROWS if hasattr(self._model, name)
-                for c in getattr(self._model, name).values() if id(c) in self._row}
-        got = self._solve(rows, time_limit, mip_gap)
+        got = self._solve(dict.fromkeys(_cap_rows(self._direct, self._model), float("inf")),
+                          time_limit, mip_gap)
         return None if got is None else got[0]
 
     def _solve(self, uppers: dict[int, float], time_limit: float, mip_gap: float
                ) -> tuple[float, dict[str, bool]] | None:
         import highspy
 
-        from .solve import _integer_columns_leak
-
-        highs = self._highs
+        highs = self._direct.highs
         lp = highs.getLp()
         kept = {i: (lp.row_lower_[i], lp.row_upper_[i]) for i in uppers}
         # a budget row has no constant term (model.define_budget), so its upper bound in HiGHS
@@ -459,7 +459,7 @@ class WarmResolve:
             highs.setOptionValue("time_limit", float(max(1.0, time_limit)))
             highs.setOptionValue("mip_rel_gap", float(mip_gap))
             highs.run()
-            if highs.getInfo().primal_solution_status != 2 or _integer_columns_leak(highs):
+            if highs.getInfo().primal_solution_status != 2 or integer_columns_leak(highs):
                 return None
             cost = float(highs.getInfo().objective_function_value)
             values = highs.getSolution().col_value
@@ -484,7 +484,7 @@ def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
     """
     started = time.perf_counter()
     warm = direct is not None and data.settings.objective == "cost"
-    mip = warm and bool(direct.highs.getLp().integrality_)
+    mip = warm and bool(len(integer_columns(direct.highs)))
     again = WarmResolve(direct, model) if mip else None  # before the duals move HiGHS's solution
     if marginals:
         add_marginal_values(result, data, model, time_limit, direct=direct)

@@ -134,7 +134,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         check_model_path(write_model)
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
     import pyomo.core as pyo
-    from .highs_direct import solve_direct
+    from .highs_direct import integer_columns_leak, solve_direct
     from .model import build_model
     from .results import (allocations_table, budgets_table, country_shares_table,
                           extract_plan, flows_table, investments_table, minerals_table,
@@ -194,7 +194,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     started = time.perf_counter()
     res.solution_loader.load_vars()
     objective = float(res.incumbent_objective)
-    if solver is None and not _integer_columns_leak(highs):
+    if solver is None and not integer_columns_leak(highs):
         settled, proven = objective, True  # nothing to settle (always so for a pure LP)
     else:
         settled, proven = _settle_binaries(model, objective, time_limit)
@@ -284,19 +284,6 @@ def _write_model(highs, path: Path) -> None:
         atomic_write(path, write, "the model")
     finally:
         highs.setOptionValue("output_flag", flag)
-
-
-def _integer_columns_leak(highs) -> bool:
-    """True when an integer column of the solved ``highs`` is not at an integer (see
-    :func:`_settle_binaries`, which finds the Pyomo variables; this asks HiGHS's arrays)."""
-    import numpy as np
-
-    integrality = highs.getLp().integrality_
-    if not integrality:
-        return False
-    integer = np.asarray([t.name != "kContinuous" for t in integrality], dtype=bool)
-    values = np.asarray(highs.getSolution().col_value)[integer]
-    return bool((np.abs(values - np.round(values)) > 1e-9).any())
 
 
 def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float, bool]:
