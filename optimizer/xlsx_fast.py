@@ -212,13 +212,18 @@ def _text_column_xml(values: list, letter: str, rows: range, quote_attr: str) ->
             if v not in tails:
                 if len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
                     return None
-                style = quote_attr if v.startswith(_FORMULA_START) else ""
-                tails[v] = (f'{style} t="inlineStr"><is><t xml:space="preserve">{escape(v)}'
-                            '</t></is></c>')
+                tails[v] = _text_tail(v, quote_attr)
         elif not (v is None or (type(v) is float and v != v)):  # None, NaN: blank
             return None
     return [f'<c r="{letter}{r}"{tails[v]}' if type(v) is str else ""
             for r, v in zip(rows, values)]
+
+
+def _text_tail(text: str, quote_attr: str) -> str:
+    """A text cell's XML after ``<c r="A1"``: an inline string, quote-prefixed when it starts
+    like a formula (``text`` already cut to Excel's length and free of illegal characters)."""
+    style = quote_attr if text.startswith(_FORMULA_START) else ""
+    return f'{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:
@@ -229,9 +234,7 @@ def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:
         value = value[:32767]
         if ILLEGAL_CHARACTERS_RE.search(value):
             raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
-        style = quote_attr if value.startswith(_FORMULA_START) else ""
-        return (f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                f'{escape(value)}</t></is></c>')
+        return f'<c r="{ref}"{_text_tail(value, quote_attr)}'
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     try:
