@@ -183,20 +183,16 @@ def add_charts(ws, table: pd.DataFrame, header_row: int = 1, currency: str = "")
                 s.marker.graphicalProperties.line.solidFill = "C00000"
             chart += line
         place(chart)
-    blocks = _blocks(table, COSTS, first)
-    if blocks:
-        chart = _bar("Cost breakdown", money)
-        series_into(chart, blocks)
-        chart.legend = None
-        _value_labels(chart)
-        place(chart)
-    blocks = _blocks(table, PRICE, first)
-    if blocks:
-        chart = _bar("Price of the caps: total cost with and without them", money)
-        series_into(chart, blocks)
-        chart.legend = None
-        _value_labels(chart)
-        place(chart)
+    # one labelled series each: no legend, the values on the bars
+    for kind, title in ((COSTS, "Cost breakdown"),
+                        (PRICE, "Price of the caps: total cost with and without them")):
+        blocks = _blocks(table, kind, first)
+        if blocks:
+            chart = _bar(title, money)
+            series_into(chart, blocks)
+            chart.legend = None
+            _value_labels(chart)
+            place(chart)
     blocks = _blocks(table, BUDGETS, first)
     if blocks:
         chart = _bar("Budget use", f"capex ({currency})" if currency else "capex",
