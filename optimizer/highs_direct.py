@@ -16,6 +16,8 @@ The result mimics the parts of Pyomo's ``Results`` that :func:`optimizer.solve` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, groupby
+from operator import attrgetter
 
 import numpy as np
 import pyomo.core as pyo
@@ -29,6 +31,7 @@ from pyomo.repn.linear import LinearRepnVisitor
 _NUMBERS = frozenset({int, float, np.float64, np.int64})
 _VARIABLES = frozenset({VarData, ScalarVar})
 _SUMS = frozenset({LinearExpression, SumExpression})
+_ARGS = attrgetter("args")
 
 
 class _FirstSeen:
@@ -84,6 +87,18 @@ class _NotSimple(Exception):
     """An expression :func:`_linear_terms` leaves to Pyomo's LinearRepnVisitor."""
 
 
+def _add_block(variables_in_row: list, factors: list, terms: dict, variables: dict) -> None:
+    """Add ``factors[k] * variables_in_row[k]`` to ``terms`` with C-level dict calls."""
+    ids = list(map(id, variables_in_row))
+    block = dict(zip(ids, factors))
+    if len(block) == len(ids) and block.keys().isdisjoint(terms):
+        terms.update(block)
+    else:  # a variable twice in the row, or already met in it: add up one by one
+        for key, factor in zip(ids, factors):
+            terms[key] = terms.get(key, 0.0) + factor
+    variables.update(zip(ids, variables_in_row))  # a known variable keeps its first place
+
+
 def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
     """Add ``coef * expr`` to ``terms`` (id(var) -> coefficient); return its constant part.
 
@@ -94,29 +109,49 @@ def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
     recorder does. Only for models without fixed variables (the visitor makes those constants).
     """
     cls = expr.__class__
-    if cls in _SUMS:  # the bulk: sums of variables and monomials, read in one loop
+    if cls in _SUMS:  # the bulk: sums of variables and monomials
         constant = 0.0
-        for arg in expr.args:
-            kind = arg.__class__
-            if kind is MonomialTermExpression:
-                factor, arg = arg.args
-                if factor.__class__ not in _NUMBERS or arg.__class__ not in _VARIABLES:
-                    raise _NotSimple
-                factor *= coef
-            elif kind in _VARIABLES:
-                factor = coef
-            elif kind in _NUMBERS:
-                constant += coef * arg
+        args = expr.args
+        at = 0
+        # model.py's long rows are runs of plain variables or of number * variable: a run is
+        # read with C-level calls, anything else one by one, in order (columns keep the order
+        # in which variables are first met)
+        for kind, run in groupby(map(type, args)):
+            count = len(list(run))
+            chunk = args[at:at + count]
+            at += count
+            if count > 1 and kind in _VARIABLES:
+                _add_block(chunk, [coef] * count, terms, variables)
                 continue
-            else:
-                constant += _linear_terms(arg, coef, terms, variables)
-                continue
-            key = id(arg)
-            if key in terms:
-                terms[key] += factor
-            else:
-                terms[key] = factor
-                variables[key] = arg
+            if count > 1 and kind is MonomialTermExpression:
+                factors, chunk_vars = zip(*map(_ARGS, chunk))
+                if set(map(type, factors)) <= _NUMBERS and set(map(type, chunk_vars)) <= \
+                        _VARIABLES:
+                    if coef != 1.0:
+                        factors = [coef * f for f in factors]
+                    _add_block(chunk_vars, factors, terms, variables)
+                    continue
+            for arg in chunk:
+                kind = arg.__class__
+                if kind is MonomialTermExpression:
+                    factor, arg = arg.args
+                    if factor.__class__ not in _NUMBERS or arg.__class__ not in _VARIABLES:
+                        raise _NotSimple
+                    factor *= coef
+                elif kind in _VARIABLES:
+                    factor = coef
+                elif kind in _NUMBERS:
+                    constant += coef * arg
+                    continue
+                else:
+                    constant += _linear_terms(arg, coef, terms, variables)
+                    continue
+                key = id(arg)
+                if key in terms:
+                    terms[key] += factor
+                else:
+                    terms[key] = factor
+                    variables[key] = arg
         return constant
     if cls in _NUMBERS:
         return coef * expr
@@ -150,7 +185,67 @@ def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool):
     except _NotSimple:  # the variables met so far were met in the visitor's order too
         return visitor.walk_expression(expr)
     # the visitor drops terms that cancel or are zero; so does this
-    return _Repn({k: c for k, c in terms.items() if c != 0}, constant)
+    if 0 in terms.values():
+        terms = {k: c for k, c in terms.items() if c != 0}
+    return _Repn(terms, constant)
+
+
+_FIXED, _DOMAIN = attrgetter("_fixed"), attrgetter("_domain")
+_LOWER, _UPPER = attrgetter("_lb"), attrgetter("_ub")
+_PLAIN_BOUNDS = frozenset({float, int, type(None)})
+
+
+def _column_bounds(columns: list, inf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bound (+-inf for none) and integrality of each column's variable.
+
+    What ``VarData.bounds`` gives per variable (the tighter of its own bounds and its domain's),
+    computed for all columns at once when every bound is a plain number or None and no
+    variable is fixed (model.py's case; a fifth of the hand-over at 100,000 offers otherwise);
+    else variable by variable through Pyomo.
+    """
+    n = len(columns)
+    lbs, ubs = list(map(_LOWER, columns)), list(map(_UPPER, columns))
+    domains = list(map(_DOMAIN, columns))
+    known: dict[int, tuple] = {}  # id(domain) -> (lower, upper, integer?)
+    for var in dict(zip(map(id, domains), columns)).values():  # one variable per domain
+        d_lb, d_ub = var.domain.bounds()
+        known[id(var._domain)] = (-inf if d_lb is None else d_lb, inf if d_ub is None else d_ub,
+                                  var.is_integer())
+    plain = (not any(map(_FIXED, columns)) and set(map(type, lbs)) <= _PLAIN_BOUNDS
+             and set(map(type, ubs)) <= _PLAIN_BOUNDS)
+    if plain:
+        lower, upper = np.array(lbs, dtype=float), np.array(ubs, dtype=float)  # None -> NaN
+        # a NaN given as a bound is Pyomo's error to raise: take the per-variable path
+        plain = int(np.isnan(lower).sum()) == lbs.count(None) and \
+            int(np.isnan(upper).sum()) == ubs.count(None)
+    code = {k: i for i, k in enumerate(known)}
+    which = np.fromiter(map(code.__getitem__, map(id, domains)), dtype=np.int64, count=n)
+    table = list(known.values())
+    integer = np.array([t[2] for t in table], dtype=bool)[which]
+    if plain:
+        d_lower = np.array([t[0] for t in table], dtype=float)[which]
+        d_upper = np.array([t[1] for t in table], dtype=float)[which]
+        lower = np.where(np.isnan(lower), d_lower, np.maximum(lower, d_lower))
+        upper = np.where(np.isnan(upper), d_upper, np.minimum(upper, d_upper))
+        return lower, upper, integer
+    lower, upper = np.empty(n), np.empty(n)
+    for j, var in enumerate(columns):
+        if var.fixed:
+            lower[j] = upper[j] = var.value
+            continue
+        lb, ub = var.bounds
+        lower[j] = -inf if lb is None else lb
+        upper[j] = inf if ub is None else ub
+    return lower, upper, integer
+
+
+def _read(bounded: list, objective, fast: bool) -> tuple[_FirstSeen, list, object]:
+    """The linear representation of each row's body and of the objective, and the recorder
+    holding their variables in first-seen order."""
+    recorder = _FirstSeen()
+    visitor = LinearRepnVisitor({}, var_recorder=recorder)
+    rows = [_walk(body, visitor, recorder, fast) for _, body, _ in bounded]
+    return recorder, rows, _walk(objective.expr, visitor, recorder, fast)
 
 
 def to_highs(model: pyo.ConcreteModel):
@@ -163,19 +258,19 @@ def to_highs(model: pyo.ConcreteModel):
     import highspy
 
     inf = highspy.kHighsInf
-    recorder = _FirstSeen()
-    visitor = LinearRepnVisitor({}, var_recorder=recorder)
     constraints = list(model.component_data_objects(pyo.Constraint, active=True,
                                                     descend_into=True))
-    # the fast reader keeps fixed variables as columns; the visitor makes them constants
-    fast = not any(v.fixed for v in model.component_data_objects(pyo.Var, descend_into=True))
-    rows = [_walk(c.body, visitor, recorder, fast) for c in constraints]
     objectives = list(model.component_data_objects(pyo.Objective, active=True,
                                                    descend_into=True))
     if len(objectives) != 1:
         raise ValueError(f"expected one active objective, found {len(objectives)}")
     objective = objectives[0]
-    cost_repn = _walk(objective.expr, visitor, recorder, fast)
+    # (lb, body, ub) once per row: each of con.lb, con.ub and con.body rebuilds the body
+    bounded = [c.to_bounded_expression(evaluate_bounds=True) for c in constraints]
+    recorder, rows, cost_repn = _read(bounded, objective, fast=True)
+    if any(map(_FIXED, recorder.var_map.values())):
+        # the fast reader keeps a fixed variable as a column; the visitor makes it a constant
+        recorder, rows, cost_repn = _read(bounded, objective, fast=False)
     for what, repn in [(objective.name, cost_repn)] + [
             (c.name, r) for c, r in zip(constraints, rows) if r.nonlinear is not None]:
         if repn.nonlinear is not None:
@@ -184,36 +279,23 @@ def to_highs(model: pyo.ConcreteModel):
     columns = list(recorder.var_map.values())
     position = {vid: j for j, vid in enumerate(recorder.var_map)}
     n_col, n_row = len(columns), len(rows)
-    col_lower, col_upper = np.empty(n_col), np.empty(n_col)
-    integer = np.zeros(n_col, dtype=bool)
-    kinds: dict[int, bool] = {}  # id(domain) -> integer?
-    for j, var in enumerate(columns):
-        if var.fixed:
-            col_lower[j] = col_upper[j] = var.value
-        else:
-            lb, ub = var.bounds
-            col_lower[j] = -inf if lb is None else lb
-            col_upper[j] = inf if ub is None else ub
-        domain = var.domain
-        kind = kinds.get(id(domain))
-        if kind is None:
-            kind = kinds[id(domain)] = var.is_integer()
-        integer[j] = kind
+    col_lower, col_upper, integer = _column_bounds(columns, inf)
 
     start = np.zeros(n_row + 1, dtype=np.int32)
     np.cumsum([len(r.linear) for r in rows], out=start[1:])
-    index = np.fromiter((position[vid] for r in rows for vid in r.linear), dtype=np.int32,
-                        count=int(start[-1]))
-    value = np.fromiter((coef for r in rows for coef in r.linear.values()), dtype=float,
-                        count=int(start[-1]))
+    nonzeros = int(start[-1])
+    index = np.fromiter(map(position.__getitem__, chain.from_iterable(r.linear for r in rows)),
+                        dtype=np.int32, count=nonzeros)
+    value = np.fromiter(chain.from_iterable(r.linear.values() for r in rows), dtype=float,
+                        count=nonzeros)
     row_lower, row_upper = np.empty(n_row), np.empty(n_row)
-    for i, (con, repn) in enumerate(zip(constraints, rows)):
-        lb, ub = con.lb, con.ub
+    for i, ((lb, _, ub), repn) in enumerate(zip(bounded, rows)):
         row_lower[i] = -inf if lb is None else lb - repn.constant
         row_upper[i] = inf if ub is None else ub - repn.constant
     cost = np.zeros(n_col)
-    for vid, coef in cost_repn.linear.items():
-        cost[position[vid]] += coef
+    cost[np.fromiter(map(position.__getitem__, cost_repn.linear), dtype=np.int64,
+                     count=len(cost_repn.linear))] = np.fromiter(
+        cost_repn.linear.values(), dtype=float, count=len(cost_repn.linear))  # keys are unique
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, n_row

@@ -137,3 +137,65 @@ def test_fast_row_reader_hands_over_what_pyomos_visitor_does(make, monkeypatch):
     monkeypatch.setattr(highs_direct, "_linear_terms", not_simple)
     slow, _, _ = to_highs(build_model(make()))
     assert fast.getLp().num_col_ > 0 and same_model(fast, slow)
+
+
+def bounds_model() -> pyo.ConcreteModel:
+    """Every kind of bound a column can have: own bounds tighter or looser than the domain's,
+    none, a mutable Param, a binary, a free variable, and (added by a test) a fixed one."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=4.0, mutable=True)
+    m.a = pyo.Var(within=pyo.NonNegativeReals, bounds=(-5, 7))  # domain wins below: [0, 7]
+    m.b = pyo.Var(within=pyo.Reals, bounds=(-2, None))
+    m.c = pyo.Var(within=pyo.Reals)
+    m.d = pyo.Var(within=pyo.Binary)
+    m.e = pyo.Var(within=pyo.NonNegativeIntegers, bounds=(1, 9))
+    m.f = pyo.Var(within=pyo.Reals, bounds=(0, m.p))
+    m.row = pyo.Constraint(expr=m.a + m.b + m.c + m.d + m.e + m.f >= 1)
+    m.cost = pyo.Objective(expr=m.a)
+    return m
+
+
+@pytest.mark.parametrize("fix", [False, True], ids=["plain", "with-a-fixed-variable"])
+def test_column_bounds_are_the_ones_pyomo_gives(fix):
+    """Columns' bounds and integrality equal VarData.bounds and is_integer(), with +-inf for
+    none; a Param bound or a fixed variable takes the per-variable path and agrees too."""
+    from optimizer.highs_direct import _column_bounds
+
+    m = bounds_model()
+    if fix:
+        m.b.fix(3)
+    columns = [m.a, m.b, m.c, m.d, m.e, m.f]
+    lower, upper, integer = _column_bounds(columns, np.inf)
+    expected = [(3.0, 3.0) if v.fixed else tuple(
+        (-np.inf if lb is None else lb) if k == 0 else (np.inf if lb is None else lb)
+        for k, lb in enumerate(v.bounds)) for v in columns]
+    assert list(zip(lower, upper)) == expected
+    assert integer.tolist() == [False, False, False, True, True, False]
+
+
+def test_a_variable_repeated_in_a_row_adds_up():
+    """x + x + y >= 2 with x + 3y cost: the row holds 2x + y (one column for x, first)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 5))
+    m.y = pyo.Var(bounds=(0, 5))
+    m.row = pyo.Constraint(expr=pyo.quicksum([m.x, m.x, m.y]) >= 2)
+    m.cost = pyo.Objective(expr=m.x + 3 * m.y)
+    highs, columns, _ = to_highs(m)
+    arrays = lp_arrays(highs)
+    assert columns == [m.x, m.y]
+    np.testing.assert_allclose(arrays["matrix"], [[2.0, 1.0]])
+    res = solve_direct(m)  # x = 1 covers 2x >= 2: cost 1
+    assert res.incumbent_objective == pytest.approx(1)
+
+
+def test_a_run_of_variables_after_the_same_variable_adds_up():
+    """y - (x + y + z) <= 0 is -x - z <= 0: y's terms cancel and y leaves the row, as Pyomo's
+    visitor drops a zero coefficient."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.row = pyo.Constraint(expr=m.y - pyo.quicksum([m.x, m.y, m.z]) <= 0)
+    m.cost = pyo.Objective(expr=m.x + m.y + m.z)
+    highs = to_highs(m)[0]
+    # columns in first-seen order: y, x, z; y's coefficient is 0 and is not stored
+    np.testing.assert_allclose(lp_arrays(highs)["matrix"], [[0.0, -1.0, -1.0]])
+    assert highs.getNumNz() == 2
