@@ -241,3 +241,18 @@ def test_minerals_costs_add_up_to_total_cost():
     r = solve(data(**project_instance(1500)))
     assert r.minerals["cost"].sum() == pytest.approx(r.total_cost)
     assert r.allocations["cost"].sum() + r.shortfall_cost == pytest.approx(r.total_cost)
+
+
+def test_offers_are_grouped_by_mineral_and_country_in_sheet_order():
+    """Index groups offers by position, groups in order of first appearance, positions
+    ascending: rows 0..4 = (A, ga, CN), (B, ge, JP), (C, ga, CN), (D, ga, JP), (E, ge, JP)."""
+    import pandas as pd
+
+    from optimizer.model import _groups
+
+    minerals = pd.Index(["ga", "ge", "ga", "ga", "ge"])
+    countries = pd.Index(["CN", "JP", "CN", "JP", "JP"])
+    assert _groups(minerals) == {"ga": [0, 2, 3], "ge": [1, 4]}
+    assert _groups(pd.MultiIndex.from_arrays([minerals, countries])) == {
+        ("ga", "CN"): [0, 2], ("ge", "JP"): [1, 4], ("ga", "JP"): [3]}
+    assert list(_groups(minerals)) == ["ga", "ge"]
