@@ -81,7 +81,7 @@ def main() -> None:
 
     from optimizer import read_workbook, write_results
     from optimizer.model import build_model
-    from optimizer.solve import solve
+    from optimizer.solving import solve
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "network.xlsx"

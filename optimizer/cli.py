@@ -15,12 +15,9 @@ from pathlib import Path
 
 import click
 
-from . import example as bundled
-from .reader import read_workbook
-from .solve import solve as solve_data
-from .report import write_report
-from .template import write_template
-from .writer import check_target, write_results
+# Only light modules here; the commands import what they use. ``sourcing solve`` starts reading
+# the workbook before pandas, Pyomo and HiGHS are imported (optimizer/prefetch.py).
+from . import prefetch
 from .errors import CheckError, InputError, OutputError, SolverError
 from .gcpause import paused_gc
 
@@ -88,8 +85,17 @@ def main() -> None:
     """Plan resilient sourcing portfolios for critical minerals from Excel workbooks."""
 
 
+def _start_reading(_ctx, _param, value: Path | None) -> Path | None:
+    """Start reading WORKBOOK's cells while the solver's modules are imported; the read is
+    used only if it is for the same, unchanged file (optimizer/prefetch.py)."""
+    if value is not None:
+        prefetch.start(value)
+    return value
+
+
 @main.command()
-@click.argument("workbook", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("workbook", required=False, type=click.Path(dir_okay=False, path_type=Path),
+                callback=_start_reading)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Results workbook [default: outputs/<input name>-plan.xlsx].")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
@@ -134,6 +140,11 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
            mip_gap: float | None, as_json: bool, write_model: Path | None,
            report: Path | None, skip_uncapped: bool, skip_marginals: bool,
            objective: str | None) -> None:
+    from . import example as bundled
+    from .reader import read_workbook
+    from .solving import solve as solve_data
+    from .writer import check_target
+
     try:
         data = read_workbook(workbook) if workbook else bundled.example_data()
     except InputError as exc:
@@ -178,6 +189,9 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
 
 def _write(result, target: Path, report: Path | None, workbook: Path | None) -> Path:
     """Write the results workbook (and the HTML report); a path that cannot be used exits 2."""
+    from .report import write_report
+    from .writer import write_results
+
     inputs = [workbook] if workbook else []
     try:
         written = write_results(result, target, inputs)
@@ -192,6 +206,8 @@ def _write(result, target: Path, report: Path | None, workbook: Path | None) -> 
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def example(path: Path) -> None:
     """Write the bundled example workbook to PATH, to open and edit."""
+    from . import example as bundled
+
     try:
         written = bundled.write_example(path)
     except OutputError as exc:
@@ -203,6 +219,8 @@ def example(path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def template(path: Path) -> None:
     """Write a blank, self-explaining input workbook to PATH."""
+    from .template import write_template
+
     try:
         written = write_template(path)
     except OutputError as exc:
@@ -243,10 +261,12 @@ def stress(workbook: Path | None, plan_path: Path | None, output: Path | None,
     The plan is not re-optimised: what survives is used, spare capacity is bought spot, the
     rest is shortfall. Writes a Stress sheet with a chart.
     """
-    from .reader import read_plan
-    from .stress import risk_summary
-    from .stress import stress as run_stress
-    from .writer import write_stress
+    from . import example as bundled
+    from .reader import read_plan, read_workbook
+    from .resilience import risk_summary
+    from .resilience import stress as run_stress
+    from .solving import solve as solve_data
+    from .writer import check_target, write_stress
 
     try:
         data = read_workbook(workbook) if workbook else bundled.example_data()
@@ -284,9 +304,9 @@ def stress(workbook: Path | None, plan_path: Path | None, output: Path | None,
 
 
 def _model_path(value: Path | None) -> Path | None:
-    from .solve import check_model_path
-
     if value is not None:
+        from .solving import check_model_path
+
         try:
             check_model_path(value)
         except ValueError as exc:

@@ -995,7 +995,7 @@ def _explanation(elastic: Elastic, minerals: list[str], cells: list[_Cell]) -> s
 
 def _works(data: SourcingData, changes: list[Suggestion], time_limit: float) -> bool:
     from .errors import InputError
-    from .solve import solve
+    from .solving import solve
 
     try:
         fixed = apply_suggestions(data, changes)

@@ -257,7 +257,7 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
 def _plain_solve(data: SourcingData, time_limit: float, mip_gap: float):
     import gc
 
-    from .solve import solve
+    from .solving import solve
 
     result = solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
                    marginals=False, cost_without_caps=False)

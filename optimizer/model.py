@@ -545,7 +545,7 @@ def add_recourse(b, data: SourcingData, scenarios, plan_vars, normal_cost) -> No
                        + the cost of the top-ups, spot purchases and short_in at its penalty
     (transport and tariffs are taken as in normal times.)
     ``plan_vars`` maps "buy", "reserve", "make", "fund", "short" to functions giving a
-    variable (when planning) or a number (a fixed plan, see optimizer.stress).
+    variable (when planning) or a number (a fixed plan, see optimizer.resilience).
     """
     buy, reserve, make = plan_vars["buy"], plan_vars["reserve"], plan_vars["make"]
     fund, short = plan_vars["fund"], plan_vars["short"]

@@ -13,16 +13,21 @@ import re
 import time
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+# No pandas here (validation is imported when called): the sourcing command reads the cells in
+# a thread while pandas, Pyomo and HiGHS are imported (optimizer/prefetch.py).
 from . import schema
-from .data import SourcingData
 from .errors import Problem, WorkbookFileError
 from .gcpause import pausing_gc
-from .validate import RawSheet, RawWorkbook, norm, validate
+
+if TYPE_CHECKING:
+    from .data import SourcingData
 
 MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB of XML is far beyond any real sourcing workbook
 MAX_RATIO = 200  # compressed -> uncompressed; real sheets compress about 5-20x
@@ -38,6 +43,29 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>|<(?:\w+:)?is>")
 
 
+@dataclass
+class RawSheet:
+    """A sheet's cells as values: ``grid[i]`` is Excel row ``i + 1``, ``grid[i][j]`` column j."""
+
+    title: str
+    grid: list[list[object]]
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (excel row, 0-based column)
+
+
+@dataclass
+class RawWorkbook:
+    """The sheets of one input, keyed by contract sheet name; ``titles`` lists every sheet."""
+
+    sheets: dict[str, RawSheet]
+    titles: list[str]
+    source: str
+
+
+def norm(text: object) -> str:
+    """How sheet and column names are compared: case-insensitive, spaces as underscores."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
+
+
 @pausing_gc
 def read_workbook(path: str | Path) -> SourcingData:
     """Read and validate an input workbook (.xlsx).
@@ -47,8 +75,11 @@ def read_workbook(path: str | Path) -> SourcingData:
     :class:`optimizer.WorkbookFileError` when the file is not a readable workbook.
     The file is only read, never modified.
     """
+    from . import prefetch
+    from .validate import validate
+
     started = time.perf_counter()
-    raw = read_raw(path)
+    raw = prefetch.take(path) or read_raw(path)
     data = validate(raw, source=str(path))
     data.read_seconds = time.perf_counter() - started
     return data

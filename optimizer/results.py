@@ -256,10 +256,10 @@ def minerals_table(data: SourcingData, plan: Plan, allocations: pd.DataFrame,
     cost = the mineral's allocation costs + its shortfall penalty; average_unit_cost = the
     allocation costs / quantity supplied; suppliers_used counts offers and projects that supply;
     hhi = sum over countries of share^2 (1 = a single country); worst_country_loss_pct and
-    expected_shortfall are defined in :mod:`optimizer.stress` (the latter blank without
+    expected_shortfall are defined in :mod:`optimizer.resilience` (the latter blank without
     Disruptions).
     """
-    from .stress import worst_country_loss
+    from .resilience import worst_country_loss
 
     worst = worst_country_loss(data, plan)
     short: dict[str, float] = {}

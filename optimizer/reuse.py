@@ -204,7 +204,7 @@ class ModelCache:
 
         Returns ``(SolveResult, reused)``.
         """
-        from .solve import solve
+        from .solving import solve
 
         options = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                        **_quiet_options())
@@ -265,7 +265,7 @@ class ModelCache:
 def _quiet_options() -> dict[str, object]:
     """Switch off the extra explanatory solves of :func:`optimizer.solve` where it has them:
     a study compares costs, and those solves would change the kept model."""
-    from .solve import solve
+    from .solving import solve
 
     params = inspect.signature(solve).parameters
     return {name: False for name in ("diagnose", "marginals", "cost_without_caps")

@@ -19,13 +19,17 @@ import click
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
+def _default_workers() -> int:
+    from .study import default_workers  # when needed: optimizer.study imports pandas
+
+    return default_workers()
+
+
 def _study_options(func):
     """Options shared by compare and sweep."""
-    from .study import default_workers
-
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   help="Comparison workbook [default: outputs/<input name>-<command>.xlsx].")
-    @click.option("--workers", type=click.IntRange(min=1), default=default_workers,
+    @click.option("--workers", type=click.IntRange(min=1), default=_default_workers,
                   show_default="number of cores",
                   help="Solve in this many local processes (1: in this process).")
     @click.option("--scheduler", metavar="ADDRESS",

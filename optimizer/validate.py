@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 from itertools import repeat
@@ -21,6 +21,7 @@ import pandas as pd
 from . import schema
 from .data import Settings, SourcingData
 from .errors import InputError, Problem, closest, column_letter, fmt_value
+from .reader import RawSheet, RawWorkbook, norm  # noqa: F401 (also imported from here)
 
 OBJECTIVES = ("cost", "expected", "cvar")
 HEADER_SCAN_ROWS = 30  # a title block above the header may take this many rows
@@ -30,29 +31,6 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _CURRENCY = "$€£¥"
 _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0"}
-
-
-@dataclass
-class RawSheet:
-    """A sheet's cells as values: ``grid[i]`` is Excel row ``i + 1``, ``grid[i][j]`` column j."""
-
-    title: str
-    grid: list[list[object]]
-    uncached: set[tuple[int, int]] = field(default_factory=set)  # (excel row, 0-based column)
-
-
-@dataclass
-class RawWorkbook:
-    """The sheets of one input, keyed by contract sheet name; ``titles`` lists every sheet."""
-
-    sheets: dict[str, RawSheet]
-    titles: list[str]
-    source: str
-
-
-def norm(text: object) -> str:
-    """How sheet and column names are compared: case-insensitive, spaces as underscores."""
-    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
 
 
 @lru_cache(maxsize=1 << 17)  # called several times per row on the same few thousand names

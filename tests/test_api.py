@@ -15,6 +15,39 @@ def test_public_api_is_importable():
         assert hasattr(optimizer, name)
 
 
+def test_every_exported_name_is_there_and_unknown_names_are_not():
+    assert set(optimizer.__all__) <= set(dir(optimizer))
+    for name in optimizer.__all__:
+        assert getattr(optimizer, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'solver'"):
+        optimizer.solver  # noqa: B018
+
+
+def test_solve_and_stress_stay_functions_after_every_module_is_imported():
+    """Names are loaded on first use; a submodule must never shadow a function of the API."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(optimizer.__path__):
+        if module.name != "__main__":
+            importlib.import_module(f"optimizer.{module.name}")
+    assert callable(optimizer.solve) and callable(optimizer.stress)
+    assert optimizer.solve.__module__ == "optimizer.solving"
+
+
+def test_importing_the_command_line_does_not_import_pandas_or_pyomo():
+    """``sourcing solve`` reads the workbook while these load (optimizer/prefetch.py)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, optimizer.cli; "
+            "print(sorted(m for m in ('pandas', 'pyomo', 'highspy', 'openpyxl') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_build_from_dataframes_and_solve():
     d = SourcingData.from_frames(
         minerals=pd.DataFrame({"mineral": ["gallium"], "demand": [100.0]}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import InputError, solve
-from optimizer.stress import country_losses, cvar, evaluate, stress
+from optimizer.resilience import country_losses, cvar, evaluate, stress
 
 from .conftest import data
 

@@ -335,7 +335,7 @@ def _risk(data: SourcingData, plan: Plan, checks: list[Check], objective: float)
     """Expected cost, CVaR and worst scenario cost of the plan over Disruptions (None without
     them), computed independently of the model; under the expected and cvar objectives the
     solver's objective must equal the recomputed one (a check is appended)."""
-    from .stress import evaluate, expected_shortfall, risk_summary
+    from .resilience import evaluate, expected_shortfall, risk_summary
 
     if not len(data.disruptions):
         return None
