@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,20 +38,33 @@ RESULTS = ROOT / "bench" / "results"
 INSTANCES = ROOT / "bench" / "instances"
 
 
+# Linux carries a process's peak RSS across exec, so a child forked from this (large) process
+# would report at least this process's size: the child is started from a small launcher, whose
+# own few MB are the floor of what is reported.
+# The launcher times its child itself, so its own start-up is not in the wall time.
+_LAUNCH = ("import os, sys, time\n"
+           "started = time.perf_counter()\n"
+           "pid = os.posix_spawn(sys.executable, [sys.executable, *sys.argv[2:]], os.environ)\n"
+           "_, status, usage = os.wait4(pid, 0)\n"
+           "wall = time.perf_counter() - started\n"
+           "open(sys.argv[1], 'w').write(f'{wall!r} {usage.ru_maxrss}')\n"
+           "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
 def run_process(args: list[str], cwd: Path | None = None) -> dict[str, object]:
     """Run ``python args...``; return wall seconds, peak memory (MB), exit code and stdout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, env=env,
-                                cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        measured = Path(tmp) / "measured"
+        proc = subprocess.run([sys.executable, "-c", _LAUNCH, str(measured), *args],
+                              stdout=out, stderr=err, env=env, cwd=cwd)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "code": proc.returncode,
+        wall_text, peak_text = measured.read_text().split()
+        wall, peak_kb = float(wall_text), int(peak_text)
+    return {"wall": wall, "peak_mb": peak_kb / 1024, "code": proc.returncode,
             "stdout": stdout, "stderr": stderr}
 
 
