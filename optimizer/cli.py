@@ -66,10 +66,10 @@ def run(prog_name: str = "sourcing") -> None:
         else:  # a message: Python would print it and exit 1
             print(exc.code, file=sys.stderr)
             code = 1
-    import multiprocessing
     import threading
 
-    if threading.active_count() > 1 or multiprocessing.active_children():
+    multiprocessing = sys.modules.get("multiprocessing")  # never imported: no children
+    if threading.active_count() > 1 or (multiprocessing and multiprocessing.active_children()):
         sys.exit(code)
     try:
         sys.stdout.flush()
@@ -140,13 +140,17 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
            mip_gap: float | None, as_json: bool, write_model: Path | None,
            report: Path | None, skip_uncapped: bool, skip_marginals: bool,
            objective: str | None) -> None:
-    from . import example as bundled
     from .reader import read_workbook
     from .solving import solve as solve_data
     from .writer import check_target
 
     try:
-        data = read_workbook(workbook) if workbook else bundled.example_data()
+        if workbook:
+            data = read_workbook(workbook)
+        else:
+            from .example import example_data
+
+            data = example_data()
     except InputError as exc:
         _report_input_error(exc)
     _report_warnings(data.warnings)
@@ -189,13 +193,14 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
 
 def _write(result, target: Path, report: Path | None, workbook: Path | None) -> Path:
     """Write the results workbook (and the HTML report); a path that cannot be used exits 2."""
-    from .report import write_report
     from .writer import write_results
 
     inputs = [workbook] if workbook else []
     try:
         written = write_results(result, target, inputs)
         if report:
+            from .report import write_report
+
             write_report(result, report, [*inputs, written])
     except OutputError as exc:
         _fail(str(exc), EXIT_USAGE)
