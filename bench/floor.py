@@ -133,47 +133,34 @@ def matrix_to_highs(model):
         np.asarray(rows._vals, float)))
 
 
+def _timed(func, *args):
+    """``(func(*args), seconds it took)``."""
+    started = time.perf_counter()
+    result = func(*args)
+    return result, time.perf_counter() - started
+
+
 def in_process(workbook: Path) -> dict[str, float]:
-    """read, Pyomo build (cheapest), hand-over and HiGHS run, in this process."""
+    """read, the two Pyomo builds and hand-overs, the direct build and HiGHS run, in this
+    process, the collector paused while building."""
     import numpy as np
 
-    from bench.direct import build_arrays
+    from bench.direct import build_arrays, build_highs
+    from bench.stages import same_model
     from optimizer.highs_direct import to_highs
     from optimizer.reader import read_raw, read_workbook
 
-    started = time.perf_counter()
-    read_raw(workbook)
-    read = time.perf_counter() - started
-    arrays = build_arrays(read_workbook(workbook))
-    gc.disable()
-    started = time.perf_counter()
-    model = pyomo_from_arrays(arrays)
-    build = time.perf_counter() - started
-    started = time.perf_counter()
-    highs, _, _ = to_highs(model)
-    handover = time.perf_counter() - started
-    gc.enable()
-    from bench.direct import build_highs
-    from bench.stages import same_model
-
+    _, read = _timed(read_raw, workbook)
     data = read_workbook(workbook)
     gc.disable()
-    started = time.perf_counter()
-    build_arrays(data)
-    arrays_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    matrix = matrix_from_arrays(arrays)
-    matrix_build = time.perf_counter() - started
-    started = time.perf_counter()
-    from_matrix = matrix_to_highs(matrix)
-    matrix_handover = time.perf_counter() - started
-    started = time.perf_counter()
-    direct = build_highs(data)
-    direct_build = time.perf_counter() - started
+    arrays, arrays_seconds = _timed(build_arrays, data)
+    model, build = _timed(pyomo_from_arrays, arrays)
+    (highs, _, _), handover = _timed(to_highs, model)
+    matrix, matrix_build = _timed(matrix_from_arrays, arrays)
+    from_matrix, matrix_handover = _timed(matrix_to_highs, matrix)
+    direct, direct_build = _timed(build_highs, data)
     gc.enable()
-    started = time.perf_counter()
-    highs.run()
-    run = time.perf_counter() - started
+    _, run = _timed(highs.run)
     from_matrix.run()
     if not np.isclose(from_matrix.getInfo().objective_function_value,
                       highs.getInfo().objective_function_value, rtol=1e-9):
