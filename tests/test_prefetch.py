@@ -63,3 +63,22 @@ def test_problems_in_the_cells_are_reported_as_by_a_plain_read(tmp_path):
     with pytest.raises(InputError) as ahead:
         read_workbook(path)
     assert [str(p) for p in ahead.value.problems] == [str(p) for p in plain.value.problems]
+
+
+def test_sourcing_solve_reads_the_workbook_once_and_ahead(run, tiny_workbook, monkeypatch):
+    """The command starts the read from its WORKBOOK argument; validation takes those cells."""
+    import threading
+
+    import optimizer.reader
+
+    plain = optimizer.reader.read_raw
+    readers: list[str] = []
+
+    def counted(path):
+        readers.append(threading.current_thread().name)
+        return plain(path)
+
+    monkeypatch.setattr(optimizer.reader, "read_raw", counted)
+    result = run("solve", tiny_workbook, "-o", "results.xlsx")
+    assert result.exit_code == 0, result.output
+    assert readers == ["sourcing-prefetch"]
