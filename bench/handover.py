@@ -98,7 +98,7 @@ def one(path: str, workbook: str) -> dict[str, float]:
         out["run"] = time.perf_counter() - started
         out["objective"] = h.getInfo().objective_function_value
     elif path == "direct":
-        from optimizer.highs_direct import solve_direct, to_highs
+        from optimizer.highs_direct import load_values, to_highs
 
         started = time.perf_counter()
         h, columns, _ = to_highs(model)
@@ -107,11 +107,9 @@ def one(path: str, workbook: str) -> dict[str, float]:
         h.run()
         out["run"] = time.perf_counter() - started
         started = time.perf_counter()
-        for var, value in zip(columns, h.getSolution().col_value):
-            var.set_value(value, skip_validation=True)
+        load_values(h, columns)
         out["load"] = time.perf_counter() - started
         out["objective"] = h.getInfo().objective_function_value
-        del solve_direct
     return out
 
 

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.direct import build_highs
     from optimizer.gcpause import paused_gc
-    from optimizer.highs_direct import to_highs
+    from optimizer.highs_direct import load_values, to_highs
     from optimizer.model import build_model
 
     with paused_gc():  # as optimizer.solve builds (optimizer/gcpause.py); both builds alike
@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     h.run()
     out["highs_run_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
-    for var, value in zip(columns, h.getSolution().col_value):
-        var.set_value(value, skip_validation=True)
+    load_values(h, columns)
     out["load_seconds"] = time.perf_counter() - started
     out["pyomo_objective"] = h.getInfo().objective_function_value
     out["rows"], out["cols"], out["nonzeros"] = h.getNumRow(), h.getNumCol(), h.getNumNz()

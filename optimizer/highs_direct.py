@@ -63,8 +63,14 @@ class DirectResult:
 
     def load_vars(self) -> None:
         """Put the solution's values into the Pyomo variables."""
-        for var, value in zip(self.columns, self.highs.getSolution().col_value):
-            var.set_value(value, skip_validation=True)
+        load_values(self.highs, self.columns)
+
+
+def load_values(highs, columns: list) -> None:
+    """Put the values of the solution ``highs`` holds into ``columns`` (the Pyomo variable of
+    each column, as :func:`to_highs` returns them)."""
+    for var, value in zip(columns, highs.getSolution().col_value):
+        var.set_value(value, skip_validation=True)
 
 
 def integer_columns(highs) -> np.ndarray:
