@@ -33,7 +33,6 @@ from .gcpause import pausing_gc
 MONEY = "#,##0.00"
 QUANTITY = "#,##0.00"
 SHARE = "0.0%"
-_FORMULA_START = ("=", "+", "-", "@")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
@@ -75,7 +74,7 @@ def set_text(cell, value: str) -> None:
     """Store ``value`` in ``cell`` as text, whatever it starts with."""
     cell.value = value
     cell.data_type = "s"
-    if value.startswith(_FORMULA_START):
+    if value.startswith(xlsx_fast.FORMULA_START):
         cell.quotePrefix = True
 
 
@@ -259,7 +258,6 @@ def write_results(result, path: str | Path, inputs: Iterable[str | Path] = ()) -
     written = save_workbook(wb, path, inputs)
     result.write_seconds = time.perf_counter() - started
     return written
-
 
 
 def write_stress(stressed, risk, path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 import re
 import weakref
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,7 +35,9 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 FAST_AFTER = 50
 #: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
 WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
-_FORMULA_START = ("=", "+", "-", "@")
+#: text starting with one of these gets Excel's quote prefix, here and in writer.set_text, so
+#: that editing the cell does not turn it into a formula
+FORMULA_START = ("=", "+", "-", "@")
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+[0-9]+)(?::([A-Z]+)([0-9]+))?"\s*/>')
 _LAST_ROW = re.compile(rb'<row r="([0-9]+)"')
 
@@ -94,10 +96,6 @@ def pending_widths(ws) -> list[int]:
         lengths = values.map(len, na_action="ignore") if values.dtype == object else None
         out.append(int(lengths.max()) if lengths is not None and lengths.notna().any() else 0)
     return out
-
-
-def has_pending(wb) -> bool:
-    return any(ws in _PENDING for ws in wb.worksheets)
 
 
 def splice(path: str, wb) -> None:
@@ -227,7 +225,7 @@ def _escape(text: str) -> str:
 def _text_tail(text: str, quote_attr: str) -> str:
     """A text cell's XML after ``<c r="A1"``: an inline string, quote-prefixed when it starts
     like a formula (``text`` already cut to Excel's length and free of illegal characters)."""
-    style = quote_attr if text.startswith(_FORMULA_START) else ""
+    style = quote_attr if text.startswith(FORMULA_START) else ""
     return f'{style} t="inlineStr"><is><t xml:space="preserve">{_escape(text)}</t></is></c>'
 
 
