@@ -291,14 +291,9 @@ def _parse_row(raw: RawSheet, spec: schema.Sheet, specs: list[tuple[schema.Colum
                 ok = False
             record[col.name] = None
         else:
-            if col.kind in ("number", "positive", "rate") and parsed < 0:
-                out.add(raw.title, f"{fmt_value(value)} is negative; expected "
-                                   f"{_EXPECTED[col.kind]}", excel_row, col.name,
-                        column_letter(j), value)
-                ok = False
-            elif col.kind == "positive" and parsed == 0:
-                out.add(raw.title, f"0 is not allowed; expected {_EXPECTED[col.kind]}",
-                        excel_row, col.name, column_letter(j), value)
+            problem = _out_of_range(col, parsed, value)
+            if problem:
+                out.add(raw.title, problem, excel_row, col.name, column_letter(j), value)
                 ok = False
             record[col.name] = parsed
     for col in spec.columns:
@@ -333,11 +328,17 @@ def _check_cell(col: schema.Column, value: object) -> object:
         return _CHECK
     if parsed is MISSING:
         return MISSING
+    return _CHECK if _out_of_range(col, parsed, value) else parsed
+
+
+def _out_of_range(col: schema.Column, parsed: object, value: object) -> str | None:
+    """What is wrong with a parsed number outside its column kind's range; None when it is in
+    range (the shares' own range is checked by parse_share)."""
     if col.kind in ("number", "positive", "rate") and parsed < 0:
-        return _CHECK
+        return f"{fmt_value(value)} is negative; expected {_EXPECTED[col.kind]}"
     if col.kind == "positive" and parsed == 0:
-        return _CHECK
-    return parsed
+        return f"0 is not allowed; expected {_EXPECTED[col.kind]}"
+    return None
 
 
 def _parse_column(col: schema.Column, cells: list[object]) -> tuple[list[object], set[int]]:
