@@ -191,8 +191,6 @@ class _ById:
         return self._values.get(id(component), default)
 
 
-
-
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
                         time_limit: float = 60.0, direct=None) -> bool:
     """Fill CountryShares.saving_per_point and Allocations.capacity_value in ``result``.
@@ -237,7 +235,7 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
     alloc = result.allocations
     if len(alloc):
         projects = set(data.projects.index)
-        buy = dict(zip(model.buy.keys(), model.buy.values()))
+        buy = dict(zip(model.ix.offers, model.buy_by_position))  # the order m.buy was built in
         # an offer without a use or qualify binary has only its bound: read that directly
         bound_only = not (len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
         values = []
