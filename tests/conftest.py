@@ -15,7 +15,8 @@ SHEET_ARGS = {"Minerals": "minerals", "Suppliers": "suppliers", "Offers": "offer
 
 
 def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx", hidden=()):
-    """Sheets given as rows of cells (row 1 first), written exactly as given by openpyxl."""
+    """Sheets given as rows of cells (row 1 first), written exactly as given by openpyxl (no
+    sheets: one empty Sheet1, as a workbook holds at least one)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -26,6 +27,8 @@ def workbook(tmp_path, sheets: dict[str, list[list]], name="input.xlsx", hidden=
             ws.append(row)
         if title in hidden:
             ws.sheet_state = "hidden"
+    if not sheets:
+        wb.create_sheet("Sheet1")
     path = tmp_path / name
     wb.save(path)
     return path

@@ -19,7 +19,6 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, note, settings
@@ -27,6 +26,8 @@ from hypothesis import strategies as st
 
 from optimizer import InputError, read_workbook, solve
 from optimizer.cli import main
+
+from .conftest import workbook
 
 # CI explores the same 40 examples every run (derandomize), so it fails only on a change; the
 # long profile explores at random.
@@ -110,19 +111,6 @@ def damage(draw, book: dict[str, list[list[object]]]) -> list[str]:
     return done
 
 
-def write(book: dict[str, list[list[object]]], path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in book.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    if not book:
-        wb.create_sheet("Sheet1")
-    wb.save(path)
-    return path
-
-
 def assert_listed(error: InputError) -> None:
     """A listed error: at least one problem, each saying where it is and what is wrong."""
     assert error.errors
@@ -137,7 +125,7 @@ def test_damaged_workbook_reads_to_a_plan_or_a_listed_error(data):
     book = copy.deepcopy(VALID)
     note(damage(data.draw, book))
     with tempfile.TemporaryDirectory() as tmp:
-        path = write(book, Path(tmp) / "damaged.xlsx")
+        path = workbook(Path(tmp), book, "damaged.xlsx")
         try:
             sourcing = read_workbook(path)
         except InputError as error:
@@ -154,7 +142,7 @@ def test_cli_on_a_damaged_workbook_exits_0_1_or_3_and_writes_only_a_plan(data):
     book = copy.deepcopy(VALID)
     note(damage(data.draw, book))
     with tempfile.TemporaryDirectory() as tmp:
-        path = write(book, Path(tmp) / "damaged.xlsx")
+        path = workbook(Path(tmp), book, "damaged.xlsx")
         before = path.read_bytes()
         target = Path(tmp) / "out" / "plan.xlsx"
         result = CliRunner().invoke(main, ["solve", str(path), "-o", str(target)])
@@ -174,7 +162,7 @@ def test_cli_on_a_damaged_workbook_exits_0_1_or_3_and_writes_only_a_plan(data):
 
 def test_undamaged_workbook_solves(tmp_path):
     """The starting point of the properties is itself valid and feasible."""
-    result = solve(read_workbook(write(copy.deepcopy(VALID), tmp_path / "valid.xlsx")))
+    result = solve(read_workbook(workbook(tmp_path, copy.deepcopy(VALID), "valid.xlsx")))
     assert result.status == "optimal"
 
 
@@ -185,5 +173,5 @@ def test_a_project_capacity_of_a_billion_solves_like_any_large_one(tmp_path):
     capacity of 40 or more."""
     book = copy.deepcopy(VALID)
     book["Projects"][1][3] = 1e9
-    result = solve(read_workbook(write(book, tmp_path / "huge.xlsx")))
+    result = solve(read_workbook(workbook(tmp_path, book, "huge.xlsx")))
     assert result.total_cost == pytest.approx(1300)
