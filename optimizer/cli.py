@@ -47,6 +47,9 @@ def _report_warnings(warnings, going_on: bool = True) -> None:
             click.echo(f"  {problem}", err=True)
 
 
+_PROCESS_ENDS = False  # set by run(): the process ends when the command returns
+
+
 def run(prog_name: str = "sourcing") -> None:
     """The console entry point: run :func:`main`, then end the process without tearing the
     interpreter down.
@@ -57,6 +60,8 @@ def run(prog_name: str = "sourcing") -> None:
     processes behind (compare and sweep with workers or a Dask scheduler) exits normally so
     their clean-up runs.
     """
+    global _PROCESS_ENDS
+    _PROCESS_ENDS = True
     try:
         main(prog_name=prog_name)
         code = EXIT_OK
@@ -130,8 +135,9 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     the Summary and a Diagnosis sheet instead of the plan.
     """
     # one pause for read, solve and write: the collector would otherwise walk the data after
-    # the read and the model after the solve (optimizer/gcpause.py)
-    with paused_gc():
+    # the read and the model after the solve (optimizer/gcpause.py); not resumed when the
+    # process ends right after
+    with paused_gc(resume=not _PROCESS_ENDS):
         _solve(workbook, output, time_limit, mip_gap, as_json, write_model, report,
                skip_uncapped, skip_marginals, objective)
 

@@ -70,3 +70,24 @@ def test_budget_re_solves_do_not_keep_their_models():
         result = solve(example_data())  # its budgets table comes from re-solves
         assert result.budgets["next_project"].notna().any()
         assert models() - before <= 1  # at most the one model of this solve
+
+
+def test_a_pause_that_is_not_resumed_leaves_the_collector_off():
+    """For a process that ends with the block (the sourcing command): no last full walk."""
+    try:
+        with paused_gc(resume=False):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_solve_command_run_in_process_turns_the_collector_back_on(tmp_path):
+    """Only the console entry point (cli.run, which ends the process) leaves it off."""
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    outcome = CliRunner().invoke(main, ["solve", "-o", str(tmp_path / "plan.xlsx")])
+    assert outcome.exit_code == 0, outcome.output
+    assert gc.isenabled()
