@@ -248,7 +248,7 @@ def test_offers_are_grouped_by_mineral_and_country_in_sheet_order():
     ascending: rows 0..4 = (A, ga, CN), (B, ge, JP), (C, ga, CN), (D, ga, JP), (E, ge, JP)."""
     import pandas as pd
 
-    from optimizer.model import _groups
+    from optimizer.model import _groups, _pair_groups
 
     minerals = pd.Index(["ga", "ge", "ga", "ga", "ge"])
     countries = pd.Index(["CN", "JP", "CN", "JP", "JP"])
@@ -256,3 +256,19 @@ def test_offers_are_grouped_by_mineral_and_country_in_sheet_order():
     assert _groups(pd.MultiIndex.from_arrays([minerals, countries])) == {
         ("ga", "CN"): [0, 2], ("ge", "JP"): [1, 4], ("ga", "JP"): [3]}
     assert list(_groups(minerals)) == ["ga", "ge"]
+    codes, uniques = pd.factorize(minerals)
+    pairs = _pair_groups(codes, uniques, countries)
+    assert pairs == _groups(pd.MultiIndex.from_arrays([minerals, countries]))
+    assert list(pairs) == [("ga", "CN"), ("ge", "JP"), ("ga", "JP")]
+
+
+def test_offer_groups_as_offers_match_their_positions():
+    """offers_of_mineral / offers_of / offers_of_supplier (made on first use) list the offers
+    at the grouped positions, in sheet order: gallium_two_suppliers has offers
+    (CN-A, gallium) in China and (JP-B, gallium) in Japan."""
+    from optimizer.model import Index
+
+    ix = Index.from_data(gallium_two_suppliers(max_country_share=0.6))
+    assert ix.offers_of_mineral == {"gallium": ix.offers}
+    assert ix.offers_of == {("gallium", c): [o] for o, c in zip(ix.offers, ["China", "Japan"])}
+    assert ix.offers_of_supplier == {o[0]: [o] for o in ix.offers}
