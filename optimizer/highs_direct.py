@@ -25,7 +25,8 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.core.base.var import ScalarVar, VarData
 from pyomo.core.expr.numeric_expr import (LinearExpression, MonomialTermExpression,
                                           NegationExpression, SumExpression)
-from pyomo.core.expr.numvalue import NumericConstant
+from pyomo.core.expr.numvalue import NumericConstant, native_types
+from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.linear import LinearRepnVisitor
 
 _NUMBERS = frozenset({int, float, np.float64, np.int64})
@@ -181,15 +182,49 @@ class _Repn:
         self.linear, self.constant, self.nonlinear = linear, constant, None
 
 
+class _Difference:
+    """The body ``lhs - rhs`` of a row with variables on both sides, not built: Pyomo's
+    ``lhs - rhs`` copies every term of a long ``lhs`` into a new expression."""
+
+    __slots__ = ("lhs", "rhs")
+
+    def __init__(self, lhs, rhs) -> None:
+        self.lhs, self.rhs = lhs, rhs
+
+    def expression(self):
+        return self.lhs - self.rhs
+
+
+_RELATIONS = frozenset({InequalityExpression, EqualityExpression})
+
+
+def _bounded(con) -> tuple:
+    """``con.to_bounded_expression(evaluate_bounds=True)``, with the body of a row that has
+    variables on both sides left as a :class:`_Difference` (same bounds: 0 or None, 0)."""
+    expr = con._expr
+    if expr.__class__ in _RELATIONS:
+        lhs, rhs = expr.args
+        if lhs.__class__ not in native_types and lhs.is_potentially_variable() and \
+                rhs.__class__ not in native_types and rhs.is_potentially_variable():
+            return (0 if expr.__class__ is EqualityExpression else None), _Difference(lhs, rhs), 0
+    return con.to_bounded_expression(evaluate_bounds=True)
+
+
 def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool):
     """The linear representation of ``expr``: the fast reader, else Pyomo's visitor."""
     if not fast:
-        return visitor.walk_expression(expr)
+        return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
+                                       else expr)
     terms: dict[int, float] = {}
     try:  # variables go straight into the recorder: re-adding one keeps its first place
-        constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
+        if expr.__class__ is _Difference:  # lhs's terms, then rhs's: as in lhs - rhs
+            constant = _linear_terms(expr.lhs, 1.0, terms, recorder.var_map)
+            constant += _linear_terms(expr.rhs, -1.0, terms, recorder.var_map)
+        else:
+            constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
     except _NotSimple:  # the variables met so far were met in the visitor's order too
-        return visitor.walk_expression(expr)
+        return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
+                                       else expr)
     # the visitor drops terms that cancel or are zero; so does this
     if 0 in terms.values():
         terms = {k: c for k, c in terms.items() if c != 0}
@@ -201,32 +236,32 @@ _LOWER, _UPPER = attrgetter("_lb"), attrgetter("_ub")
 _PLAIN_BOUNDS = frozenset({float, int, type(None)})
 
 
-def _column_bounds(columns: list, inf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _column_bounds(columns: list, inf: float,
+                   none_fixed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bound (+-inf for none) and integrality of each column's variable.
 
     What ``VarData.bounds`` gives per variable (the tighter of its own bounds and its domain's),
     computed for all columns at once when every bound is a plain number or None and no
     variable is fixed (model.py's case; a fifth of the hand-over at 100,000 offers otherwise);
-    else variable by variable through Pyomo.
+    else variable by variable through Pyomo. ``none_fixed``: the caller has checked that no
+    column is fixed. Each pass over 100,000 variables costs about 10 ms, so they are few.
     """
     n = len(columns)
     lbs, ubs = list(map(_LOWER, columns)), list(map(_UPPER, columns))
-    domains = list(map(_DOMAIN, columns))
-    known: dict[int, tuple] = {}  # id(domain) -> (lower, upper, integer?)
-    for var in dict(zip(map(id, domains), columns)).values():  # one variable per domain
+    domain_ids = np.fromiter(map(id, map(_DOMAIN, columns)), dtype=np.uint64, count=n)
+    _, first, which = np.unique(domain_ids, return_index=True, return_inverse=True)
+    table = []  # per distinct domain: (lower, upper, integer?), from one of its variables
+    for var in map(columns.__getitem__, first.tolist()):
         d_lb, d_ub = var.domain.bounds()
-        known[id(var._domain)] = (-inf if d_lb is None else d_lb, inf if d_ub is None else d_ub,
-                                  var.is_integer())
-    plain = (not any(map(_FIXED, columns)) and set(map(type, lbs)) <= _PLAIN_BOUNDS
-             and set(map(type, ubs)) <= _PLAIN_BOUNDS)
+        table.append((-inf if d_lb is None else d_lb, inf if d_ub is None else d_ub,
+                      var.is_integer()))
+    plain = ((none_fixed or not any(map(_FIXED, columns)))
+             and set(map(type, lbs)) <= _PLAIN_BOUNDS and set(map(type, ubs)) <= _PLAIN_BOUNDS)
     if plain:
         lower, upper = np.array(lbs, dtype=float), np.array(ubs, dtype=float)  # None -> NaN
         # a NaN given as a bound is Pyomo's error to raise: take the per-variable path
         plain = int(np.isnan(lower).sum()) == lbs.count(None) and \
             int(np.isnan(upper).sum()) == ubs.count(None)
-    code = {k: i for i, k in enumerate(known)}
-    which = np.fromiter(map(code.__getitem__, map(id, domains)), dtype=np.int64, count=n)
-    table = list(known.values())
     integer = np.array([t[2] for t in table], dtype=bool)[which]
     if plain:
         d_lower = np.array([t[0] for t in table], dtype=float)[which]
@@ -272,9 +307,10 @@ def to_highs(model: pyo.ConcreteModel):
         raise ValueError(f"expected one active objective, found {len(objectives)}")
     objective = objectives[0]
     # (lb, body, ub) once per row: each of con.lb, con.ub and con.body rebuilds the body
-    bounded = [c.to_bounded_expression(evaluate_bounds=True) for c in constraints]
+    bounded = list(map(_bounded, constraints))
     recorder, rows, cost_repn = _read(bounded, objective, fast=True)
-    if any(map(_FIXED, recorder.var_map.values())):
+    none_fixed = not any(map(_FIXED, recorder.var_map.values()))
+    if not none_fixed:
         # the fast reader keeps a fixed variable as a column; the visitor makes it a constant
         recorder, rows, cost_repn = _read(bounded, objective, fast=False)
     for what, repn in [(objective.name, cost_repn)] + [
@@ -283,9 +319,9 @@ def to_highs(model: pyo.ConcreteModel):
             raise ValueError(f"{what} is not linear")
 
     columns = list(recorder.var_map.values())
-    position = {vid: j for j, vid in enumerate(recorder.var_map)}
+    position = dict(zip(recorder.var_map, range(len(columns))))
     n_col, n_row = len(columns), len(rows)
-    col_lower, col_upper, integer = _column_bounds(columns, inf)
+    col_lower, col_upper, integer = _column_bounds(columns, inf, none_fixed)
 
     start = np.zeros(n_row + 1, dtype=np.int32)
     np.cumsum([len(r.linear) for r in rows], out=start[1:])

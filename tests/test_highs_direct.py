@@ -199,3 +199,34 @@ def test_a_run_of_variables_after_the_same_variable_adds_up():
     # columns in first-seen order: y, x, z; y's coefficient is 0 and is not stored
     np.testing.assert_allclose(lp_arrays(highs)["matrix"], [[0.0, -1.0, -1.0]])
     assert highs.getNumNz() == 2
+
+
+def test_variables_on_both_sides_are_read_as_lhs_minus_rhs():
+    """x + y <= 2 z and y == x + z, not built as x + y - 2 z: 2x + y's columns first (x, y),
+    then z; rows [1, 1, -2] <= 0 and [-1, 1, -1] == 0; 5 <= x + y + z stays a bound row.
+    The same as Pyomo's own (lb, body, ub) of each row."""
+    from pyomo.repn.linear import LinearRepnVisitor
+
+    from optimizer.highs_direct import _bounded, _Difference
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = (pyo.Var(bounds=(0, 9)) for _ in range(3))
+    m.le = pyo.Constraint(expr=m.x + m.y <= 2 * m.z)
+    m.eq = pyo.Constraint(expr=m.y == m.x + m.z)
+    m.ge = pyo.Constraint(expr=5 <= m.x + m.y + m.z)
+    m.cost = pyo.Objective(expr=m.x + m.y + m.z)
+    for con in (m.le, m.eq, m.ge):
+        lb, body, ub = _bounded(con)
+        p_lb, p_body, p_ub = con.to_bounded_expression(evaluate_bounds=True)
+        assert (lb, ub) == (p_lb, p_ub)
+        if isinstance(body, _Difference):
+            body = body.expression()
+        mine = LinearRepnVisitor({}).walk_expression(body)
+        pyomos = LinearRepnVisitor({}).walk_expression(p_body)
+        assert (mine.linear, mine.constant) == (pyomos.linear, pyomos.constant)
+    highs, columns, _ = to_highs(m)
+    arrays = lp_arrays(highs)
+    assert columns == [m.x, m.y, m.z]
+    np.testing.assert_allclose(arrays["matrix"], [[1, 1, -2], [-1, 1, -1], [1, 1, 1]])
+    np.testing.assert_allclose(arrays["row_lower"], [-np.inf, 0, 5])
+    np.testing.assert_allclose(arrays["row_upper"], [0, 0, np.inf])
