@@ -94,14 +94,13 @@ def to_highs(model):
             recorder.var_map.update(zip(map(id, used), used))
             blocks.append((comp, None))
         else:
-            bounded = [c.to_bounded_expression(evaluate_bounds=True) for c in comp.values()
-                       if c.active]
+            bounded = [hd._bounded(c) for c in comp.values() if c.active]
             blocks.append((bounded, [hd._walk(b, visitor, recorder, True)
                                      for _, b, _ in bounded]))
     objective = next(model.component_data_objects(pyo.Objective, active=True))
     cost_repn = hd._walk(objective.expr, visitor, recorder, True)
     columns = list(recorder.var_map.values())
-    position = {vid: j for j, vid in enumerate(recorder.var_map)}
+    position = dict(zip(recorder.var_map, range(len(columns))))
     lower, upper, integer = hd._column_bounds(columns, np.inf)
     lengths, index, value, row_lower, row_upper = [], [], [], [], []
     for block, repns in blocks:

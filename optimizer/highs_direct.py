@@ -212,23 +212,23 @@ def _bounded(con) -> tuple:
 
 def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool):
     """The linear representation of ``expr``: the fast reader, else Pyomo's visitor."""
-    if not fast:
-        return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
-                                       else expr)
-    terms: dict[int, float] = {}
-    try:  # variables go straight into the recorder: re-adding one keeps its first place
-        if expr.__class__ is _Difference:  # lhs's terms, then rhs's: as in lhs - rhs
-            constant = _linear_terms(expr.lhs, 1.0, terms, recorder.var_map)
-            constant += _linear_terms(expr.rhs, -1.0, terms, recorder.var_map)
+    if fast:
+        terms: dict[int, float] = {}
+        try:  # variables go straight into the recorder: re-adding one keeps its first place
+            if expr.__class__ is _Difference:  # lhs's terms, then rhs's: as in lhs - rhs
+                constant = _linear_terms(expr.lhs, 1.0, terms, recorder.var_map)
+                constant += _linear_terms(expr.rhs, -1.0, terms, recorder.var_map)
+            else:
+                constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
+        except _NotSimple:  # the variables met so far were met in the visitor's order too
+            pass
         else:
-            constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
-    except _NotSimple:  # the variables met so far were met in the visitor's order too
-        return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
-                                       else expr)
-    # the visitor drops terms that cancel or are zero; so does this
-    if 0 in terms.values():
-        terms = {k: c for k, c in terms.items() if c != 0}
-    return _Repn(terms, constant)
+            # the visitor drops terms that cancel or are zero; so does this
+            if 0 in terms.values():
+                terms = {k: c for k, c in terms.items() if c != 0}
+            return _Repn(terms, constant)
+    return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
+                                   else expr)
 
 
 _FIXED, _DOMAIN = attrgetter("_fixed"), attrgetter("_domain")

@@ -95,9 +95,9 @@ class Index:
             cap=caps,
         )
         ix.positions_with_use = np.flatnonzero(needs_use.to_numpy()).tolist()
-        mineral, minerals = pd.factorize(offers.index.get_level_values("mineral"))
-        ix.positions_of_mineral = _positions(mineral, minerals.tolist())
-        ix.positions_of = _pair_groups(mineral, minerals, offers["country"])
+        codes, minerals = pd.factorize(offers.index.get_level_values("mineral"))
+        ix.positions_of_mineral = _positions(codes, minerals.tolist())
+        ix.positions_of = _pair_groups(codes, minerals, offers["country"])
         p_by_mineral: dict[str, list[str]] = defaultdict(list)
         p_by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
         p_by_budget: dict[str, list[str]] = defaultdict(list)
