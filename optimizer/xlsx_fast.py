@@ -33,6 +33,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 #: tables longer than this many rows have the rest spliced in by :func:`splice`
 FAST_AFTER = 50
+#: rows formatted at a time: one chunk is compressed in a helper thread while the next is made
+CHUNK_ROWS = 5000
 #: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
 WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
 #: text starting with one of these gets Excel's quote prefix, here and in writer.set_text, so
@@ -155,28 +157,77 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
     out.write(sep + tail)
 
 
-def _rows_xml(pending: _Pending, chunk_rows: int = 5000):
-    """The rows as XML, in chunks of bytes; cells are formatted a column at a time."""
+def _rows_xml(pending: _Pending):
+    """The rows as XML, in chunks of :data:`CHUNK_ROWS` rows (bytes).
+
+    A chunk's rows come from one compiled f-string, a field per column: a number in a column
+    with no blank in the chunk is formatted in it (``repr`` for floats, as before), a text cell
+    passes its escaped tail (escaped once per distinct text: names repeat down a column). That
+    is 20 % faster than joining cells formatted one by one (0.60 -> 0.49 s for the XL
+    benchmark's tables), which remains the way for a column with a blank in the chunk, with
+    anything but text, or with a format per row.
+    """
     table = pending.table
     letters = [get_column_letter(j + 1) for j in range(len(table.columns))]
     number_attr = [_style_attr(s) for s in pending.number_styles]
     quote_attr = _style_attr(pending.quote_style)
     kinds = [table[c].dtype.kind for c in table.columns]
+    columns = [table.iloc[:, j].tolist() for j in range(len(kinds))]
+    blank = [table.iloc[:, j].isna().to_numpy() for j in range(len(kinds))]
+    tails = [_text_tails(values, quote_attr) if kind not in "fiub" else None
+             for values, kind in zip(columns, kinds)]
     last = len(letters) - 1
-    for a in range(0, len(table), chunk_rows):
-        part = table.iloc[a:a + chunk_rows]
-        rows = range(pending.first_row + a, pending.first_row + a + len(part))
-        columns = [_column_xml(part.iloc[:, j].tolist(), letters[j], rows, kinds[j],
-                               number_attr[j], quote_attr) for j in range(last)]
-        values = part.iloc[:, last].tolist()
-        if pending.last_styles is None:
-            columns.append(_column_xml(values, letters[last], rows, kinds[last],
-                                       number_attr[last], quote_attr))
-        else:  # a format per row (the Charts sheet: shares and money in one column)
-            columns.append([_cell_xml(v, f"{letters[last]}{r}", _style_attr(s), quote_attr)
-                            for r, v, s in zip(rows, values, pending.last_styles[a:])])
-        yield "".join(f'<row r="{r}">{"".join(cells)}</row>'
-                      for r, cells in zip(rows, zip(*columns))).encode()
+    for a in range(0, len(table), CHUNK_ROWS):
+        b = min(a + CHUNK_ROWS, len(table))
+        rows = range(pending.first_row + a, pending.first_row + b)
+        fields, args = [], [rows]
+        for j, kind in enumerate(kinds):
+            values = columns[j][a:b]
+            arg, cell = f"a{len(args)}", f'<c r="{letters[j]}{{r}}"'
+            if j == last and pending.last_styles is not None:
+                # a format per row (the Charts sheet: shares and money in one column)
+                fields.append(f"{{{arg}}}")
+                args.append([_cell_xml(v, f"{letters[j]}{r}", _style_attr(s), quote_attr)
+                             for r, v, s in zip(rows, values, pending.last_styles[a:])])
+            elif kind == "f" and not blank[j][a:b].any():
+                fields.append(f"{cell}{number_attr[j]}><v>{{{arg}!r}}</v></c>")
+                args.append(values)
+            elif kind in "iu":
+                fields.append(f"{cell}{number_attr[j]}><v>{{{arg}}}</v></c>")
+                args.append(values)
+            elif tails[j] is not None:
+                fields.append(f"{cell}{{{arg}}}")
+                args.append(list(map(tails[j].__getitem__, values)))
+            else:
+                fields.append(f"{{{arg}}}")
+                args.append(_column_xml(values, letters[j], rows, kind, number_attr[j],
+                                        quote_attr))
+        yield "".join(map(_row_function(fields), *args)).encode()
+
+
+def _row_function(fields: list[str]):
+    """``lambda r, a1, a2, ...: f'<row r="{r}">' + fields + '</row>'``, compiled.
+
+    The fields hold only markup, column letters, style ids and the argument names; no cell
+    value is ever part of the compiled code (values are the arguments).
+    """
+    body = '<row r="{r}">' + "".join(fields) + "</row>"
+    if re.search(r"['\\\n]", body):  # cannot happen: nothing user-written is in it
+        raise AssertionError(f"unexpected character in a row template: {body!r}")
+    params = "".join(f", a{k}" for k in range(1, len(fields) + 1))
+    return eval(f"lambda r{params}: f'{body}'")  # noqa: S307 (see the docstring)
+
+
+def _text_tails(values: list, quote_attr: str) -> dict[str, str] | None:
+    """Each distinct text's cell XML after ``<c r="A1"`` (see :func:`_text_tail`); None when a
+    cell is not plain text: a blank, a number, an illegal character, text longer than Excel
+    holds."""
+    tails: dict[str, str] = {}
+    for v in set(values):
+        if type(v) is not str or len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
+            return None
+        tails[v] = _text_tail(v, quote_attr)
+    return tails
 
 
 def _style_attr(style: int | None) -> str:

@@ -90,3 +90,20 @@ def test_spliced_rows_keep_a_format_per_row_in_the_last_column(tmp_path):
     assert fast == slow
     assert [row[1][2] for row in fast[1:] if row[1][0] is not None] == \
         [f for f, v in zip(formats, table["value"]) if v == v]  # blanks stay General
+
+
+def test_chunks_with_and_without_blanks_give_the_cells_openpyxl_writes(tmp_path):
+    """Rows are formatted a chunk at a time: a column with no blank in the chunk goes through
+    the compiled row template, one with a blank cell by cell. Chunks of 2 rows here, so each
+    column is written both ways; every cell must still be what openpyxl writes."""
+    table = pd.DataFrame({
+        "supplier": ["A & B", "=SUM(A1)", "plain", None, "x", "y"],
+        "mineral": ["gallium", "germanium", "gallium", "cobalt", "-neg", "it's"],
+        "quantity": [1.5, float("nan"), 2.0, 3.25, 1 / 3, 1e-300],
+        "count": [1, 2, 3, 4, 5, 6],
+    })
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(xlsx_fast, "CHUNK_ROWS", 2)
+        fast = cells(write(tmp_path / "fast.xlsx", table, fast_after=0))
+    slow = cells(write(tmp_path / "slow.xlsx", table, fast_after=10_000))
+    assert fast == slow
