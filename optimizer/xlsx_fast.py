@@ -275,9 +275,12 @@ def _escape(text: str) -> str:
 
 def _text_tail(text: str, quote_attr: str) -> str:
     """A text cell's XML after ``<c r="A1"``: an inline string, quote-prefixed when it starts
-    like a formula (``text`` already cut to Excel's length and free of illegal characters)."""
+    like a formula (``text`` already cut to Excel's length and free of illegal characters).
+    Spaces at either end are kept by ``xml:space="preserve"``, which openpyxl also writes only
+    then (a tenth of a long sheet's XML, so of the time compressing it)."""
     style = quote_attr if text.startswith(FORMULA_START) else ""
-    return f'{style} t="inlineStr"><is><t xml:space="preserve">{_escape(text)}</t></is></c>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
 def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:

@@ -107,3 +107,15 @@ def test_chunks_with_and_without_blanks_give_the_cells_openpyxl_writes(tmp_path)
         fast = cells(write(tmp_path / "fast.xlsx", table, fast_after=0))
     slow = cells(write(tmp_path / "slow.xlsx", table, fast_after=10_000))
     assert fast == slow
+
+
+def test_spaces_at_either_end_of_spliced_text_are_kept(tmp_path):
+    """Excel drops spaces at the ends of a text unless the cell says xml:space="preserve";
+    like openpyxl, the spliced rows say it exactly for such texts."""
+    import zipfile
+
+    path = write(tmp_path / "fast.xlsx", TRICKY, fast_after=0)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  padded  </t>' in xml
+    assert "<t>gallium</t>" in xml and '<t xml:space="preserve">gallium' not in xml
