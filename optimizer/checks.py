@@ -11,7 +11,8 @@ import operator
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import Callable, TypeVar
 
 import numpy as np
@@ -99,6 +100,17 @@ def _tols(reference: np.ndarray) -> np.ndarray:
     return ABS_TOL * np.maximum(1.0, np.abs(reference))
 
 
+def _sums(keys, values: np.ndarray) -> dict:
+    """Sum of ``values`` by key (any hashable), keys in first-seen order.
+
+    What ``for k, v in zip(keys, values): out[k] += v`` gives, number for number: bincount adds
+    the values of a key in the same order; a third of the time of that loop.
+    """
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.intp, len(values))
+    return dict(zip(index, np.bincount(codes, weights=values, minlength=len(index)).tolist()))
+
+
 def _offer_column(data: SourcingData, column: str) -> dict[tuple[str, str], object]:
     """offer (supplier, mineral) -> its value in ``column`` (built from plain lists: 5x faster
     than Series.to_dict on the offers' MultiIndex)."""
@@ -133,10 +145,13 @@ def plan_cost(data: SourcingData, plan: Plan) -> CostBreakdown:
 
 def _plan_cost(data: SourcingData, plan: Plan) -> CostBreakdown:
     purchase = sum(map(operator.mul, offer_values(data, plan, "unit_cost"), plan.buy.values()))
-    offer_fixed = _offer_column(data, "fixed_cost")
     projects = data.projects
     purchase += sum(projects.at[p, "unit_cost"] * q for p, q in plan.make.items())
-    fixed = sum(offer_fixed[o] for o, used in plan.used.items() if used)
+    if list(plan.used) == list(plan.buy):  # as extract_plan makes them: no lookup by offer
+        fixed = sum(compress(offer_values(data, plan, "fixed_cost"), plan.used.values()))
+    else:
+        offer_fixed = _offer_column(data, "fixed_cost")
+        fixed = sum(offer_fixed[o] for o, used in plan.used.items() if used)
     fixed += sum(data.suppliers.at[s, "fixed_cost"] for s, q in plan.qualified.items() if q)
     years = data.settings.amortization_years
     investment = sum(projects.at[p, "capex"] / years + projects.at[p, "fixed_cost"]
@@ -171,10 +186,10 @@ def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, flo
 
 def _supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
-    for (_supplier, mm), q, c in zip(plan.buy, plan.buy.values(),
-                                     offer_values(data, plan, "country")):
-        of_mineral = out.setdefault(mm, {})
-        of_mineral[c] = of_mineral.get(c, 0.0) + q
+    pairs = zip(map(itemgetter(1), plan.buy), offer_values(data, plan, "country"))
+    quantity = np.fromiter(plan.buy.values(), float, len(plan.buy))
+    for (mm, c), q in _sums(pairs, quantity).items():
+        out.setdefault(mm, {})[c] = q
     projects = data.projects
     for p, q in plan.make.items():
         of_mineral = out.setdefault(projects.at[p, "mineral"], {})
@@ -204,12 +219,11 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
     tiny = _tol(0)
 
     failures = []
-    arrived: dict[tuple[str, str], float] = defaultdict(float)
-    for (_source, mm, site), q in plan.ship.items():
-        arrived[(mm, site)] += q
+    ship = np.fromiter(plan.ship.values(), float, len(plan.ship))
+    arrived = _sums(map(itemgetter(1, 2), plan.ship), ship)  # (mineral, site) -> quantity
     site_demand = data.site_demand()
     for (mm, site), demand in site_demand.items():
-        got = arrived[(mm, site)] + plan.short.get((mm, site), 0.0)
+        got = arrived.get((mm, site), 0.0) + plan.short.get((mm, site), 0.0)
         if got < demand - _tol(demand):
             where = f"{mm} at {site}" if data.has_sites else mm
             failures.append(f"{where}: delivered {got:,.6g} + shortfall < demand {demand:,.6g}")
@@ -259,35 +273,40 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
 
     arcs = data.arcs()
     lanes = set(zip(arcs["source"].tolist(), arcs["mineral"].tolist(), arcs["site"].tolist()))
-    failures = []
-    shipped: dict[tuple[str, str], float] = defaultdict(float)
-    for arc, q in plan.ship.items():
-        shipped[arc[:2]] += q
-        if q > tiny and arc not in lanes:
-            failures.append(f"{arc[0]} ships {arc[1]} to {arc[2]} with no lane")
+    positive = list(compress(plan.ship, ship > tiny))
+    failures = [] if lanes.issuperset(positive) else [
+        f"{arc[0]} ships {arc[1]} to {arc[2]} with no lane" for arc in positive
+        if arc not in lanes]
+    shipped = _sums(map(itemgetter(0, 1), plan.ship), ship)  # (source, mineral) -> quantity
     sources: dict[tuple[str, str], float] = defaultdict(float, plan.buy)  # offers are unique
     for p, q in plan.make.items():
         sources[(p, data.projects.at[p, "mineral"])] += q
-    for (source, mm), q in sources.items():
-        sent = shipped[(source, mm)]
-        if sent != q and abs(sent - q) > _tol(q):
-            failures.append(f"{source} / {mm}: bought {q:,.6g} but shipped {sent:,.6g}")
+    bought = np.fromiter(sources.values(), float, len(sources))
+    sent = np.fromiter(map(shipped.get, sources, repeat(0.0)), float, len(sources))
+    keys = list(sources)
+    failures += [f"{keys[i][0]} / {keys[i][1]}: bought {bought[i]:,.6g} but shipped "
+                 f"{sent[i]:,.6g}"
+                 for i in np.flatnonzero((sent != bought)
+                                         & (np.abs(sent - bought) > _tols(bought)))]
     record("lanes", failures, "every unit bought is shipped along an existing lane")
 
+    buy_by_supplier = _sums(map(itemgetter(0), plan.buy),
+                            np.fromiter(plan.buy.values(), float, len(plan.buy)))
+    suppliers = data.suppliers
+    names = suppliers.index.tolist()
+    total = np.fromiter(map(buy_by_supplier.get, names, repeat(0.0)), float, len(names))
+    capacity = suppliers["capacity"].to_numpy(float)  # NaN: no supplier-wide capacity
+    fixed_cost = suppliers["fixed_cost"].to_numpy(float)
+    qualified = np.fromiter(map(bool, map(plan.qualified.get, names)), bool, len(names))
     failures = []
-    buy_by_supplier: dict[str, float] = defaultdict(float)
-    for (supplier, _mm), q in plan.buy.items():
-        buy_by_supplier[supplier] += q
-    suppliers = data.suppliers  # zip over columns: iterrows builds a Series per row (0.4 s/25k)
-    for supplier, capacity, has_capacity, fixed_cost in zip(
-            suppliers.index.tolist(), suppliers["capacity"].tolist(),
-            suppliers["capacity"].notna().tolist(), suppliers["fixed_cost"].tolist()):
-        total = buy_by_supplier[supplier]
-        if has_capacity and total > capacity + _tol(capacity):
-            failures.append(f"{supplier}: {total:,.6g} across offers > capacity "
-                            f"{capacity:,.6g}")
-        if fixed_cost > 0 and total > tiny and not plan.qualified.get(supplier):
-            failures.append(f"{supplier}: supplies {total:,.6g} without its fixed cost paid")
+    over = total > capacity + _tols(np.nan_to_num(capacity))  # False where NaN
+    unpaid = (fixed_cost > 0) & (total > tiny) & ~qualified
+    for i in np.flatnonzero(over | unpaid):
+        if over[i]:
+            failures.append(f"{names[i]}: {total[i]:,.6g} across offers > capacity "
+                            f"{capacity[i]:,.6g}")
+        if unpaid[i]:
+            failures.append(f"{names[i]}: supplies {total[i]:,.6g} without its fixed cost paid")
     record("supplier limits", failures, "supplier-wide capacity and fixed costs hold")
 
     record("group rules", _group_failures(data, by_country, supplied),

@@ -114,3 +114,34 @@ def test_totals_derived_from_a_plan_follow_the_plan_and_the_data():
     copy = pickle.loads(pickle.dumps(plan))
     assert copy == plan and "_memos" not in vars(copy)
     assert plan_cost(d, copy) == cost
+
+
+def test_a_supplier_over_its_capacity_or_without_its_fixed_cost_fails():
+    """CN-A may sell 150 in all (supplier-wide capacity) and charges 500 a year to be
+    qualified; the plan buys 160 from it without paying that: both are reported, with the
+    numbers. JP-B (no supplier-wide limits) passes."""
+    d = data(
+        minerals=[{"mineral": "gallium", "demand": 160}],
+        suppliers=[{"supplier": "CN-A", "country": "China", "capacity": 150, "fixed_cost": 500},
+                   {"supplier": "JP-B", "country": "Japan"}],
+        offers=[{"supplier": "CN-A", "mineral": "gallium", "unit_cost": 10, "capacity": 200},
+                {"supplier": "JP-B", "mineral": "gallium", "unit_cost": 15, "capacity": 80}],
+    )
+    plan = bought(d, {("CN-A", "gallium"): 160.0, ("JP-B", "gallium"): 0.0})
+    assert failed(d, plan, 1600.0)["supplier limits"] == (
+        "CN-A: 160 across offers > capacity 150; CN-A: supplies 160 without its fixed cost paid")
+    paid = replace(plan, qualified={"CN-A": True},
+                   buy={("CN-A", "gallium"): 150.0, ("JP-B", "gallium"): 10.0},
+                   ship={("CN-A", "gallium", d.site_names()[0]): 150.0,
+                         ("JP-B", "gallium", d.site_names()[0]): 10.0})
+    assert "supplier limits" not in failed(d, paid, 150 * 10 + 10 * 15 + 500)
+
+
+def test_shipping_without_a_lane_or_other_than_bought_fails_the_lanes_check():
+    """CN-A buys 100 but ships 60 (40 missing); a source no lane knows ships 5: both named."""
+    d = gallium_two_suppliers()
+    site = d.site_names()[0]
+    plan = replace(bought(d, {("CN-A", "gallium"): 100.0, ("JP-B", "gallium"): 0.0}),
+                   ship={("CN-A", "gallium", site): 60.0, ("XX", "gallium", site): 5.0})
+    assert failed(d, plan, 1000.0)["lanes"] == (
+        f"XX ships gallium to {site} with no lane; CN-A / gallium: bought 100 but shipped 60")
