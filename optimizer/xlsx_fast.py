@@ -23,6 +23,7 @@ import os
 import re
 import weakref
 import zipfile
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,8 +34,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 #: tables longer than this many rows have the rest spliced in by :func:`splice`
 FAST_AFTER = 50
-#: rows formatted at a time: one chunk is compressed in a helper thread while the next is made
+#: rows formatted at a time: chunks are compressed in a helper thread while the next are made
 CHUNK_ROWS = 5000
+#: chunks formatted ahead of the one being compressed (at most this many held in memory)
+IN_FLIGHT = 4
 #: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
 WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
 #: text starting with one of these gets Excel's quote prefix, here and in writer.set_text, so
@@ -144,16 +147,18 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
                 + f"{get_column_letter(columns)}{last}".encode() + b'"/>')
 
     out.write(_DIMENSION.sub(dimension, head, count=1))
-    # zlib compresses a chunk without holding the GIL: while one chunk is compressed and
-    # written in a helper thread, the next is formatted here (one write at a time, in order)
+    # zlib compresses a chunk without holding the GIL: while chunks are compressed and written
+    # in a helper thread (one at a time, in order), the next are formatted here. Up to
+    # IN_FLIGHT chunks wait: the helper needs the GIL between calls, and waiting for each chunk
+    # before formatting the next cost 0.02 s at L, 0.07 s at XL (medians of 8).
     with ThreadPoolExecutor(max_workers=1) as writer:
-        written = None
+        written: deque = deque()
         for chunk in _rows_xml(pending):
-            if written is not None:
-                written.result()
-            written = writer.submit(out.write, chunk)
-        if written is not None:
-            written.result()
+            if len(written) == IN_FLIGHT:
+                written.popleft().result()
+            written.append(writer.submit(out.write, chunk))
+        for done in written:
+            done.result()
     out.write(sep + tail)
 
 

@@ -95,7 +95,7 @@ def test_spliced_rows_keep_a_format_per_row_in_the_last_column(tmp_path):
 def test_chunks_with_and_without_blanks_give_the_cells_openpyxl_writes(tmp_path):
     """Rows are formatted a chunk at a time: a column with no blank in the chunk goes through
     the compiled row template, one with a blank cell by cell. Chunks of 2 rows here, so each
-    column is written both ways; every cell must still be what openpyxl writes."""
+    column is written both ways; every cell must still be what openpyxl writes, in order."""
     table = pd.DataFrame({
         "supplier": ["A & B", "=SUM(A1)", "plain", None, "x", "y"],
         "mineral": ["gallium", "germanium", "gallium", "cobalt", "-neg", "it's"],
@@ -104,6 +104,7 @@ def test_chunks_with_and_without_blanks_give_the_cells_openpyxl_writes(tmp_path)
     })
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(xlsx_fast, "CHUNK_ROWS", 2)
+        mp.setattr(xlsx_fast, "IN_FLIGHT", 1)  # 3 chunks: the third waits for the first
         fast = cells(write(tmp_path / "fast.xlsx", table, fast_after=0))
     slow = cells(write(tmp_path / "slow.xlsx", table, fast_after=10_000))
     assert fast == slow
