@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from itertools import repeat
 from typing import Callable
 
 import numpy as np
@@ -135,6 +136,12 @@ def _clean(x: float) -> float:
     return 0.0 if abs(x) < 1e-9 * max(1.0, abs(x)) or abs(x) < 1e-7 else float(x)
 
 
+def _clean_all(x: np.ndarray) -> np.ndarray:
+    """:func:`_clean` of each element."""
+    size = np.abs(x)
+    return np.where((size < 1e-9 * np.maximum(1.0, size)) | (size < 1e-7), 0.0, x)
+
+
 def _direct_duals(direct):
     """Duals and bound duals from the ``highspy.Highs`` that solved the plan (no Pyomo).
 
@@ -190,6 +197,11 @@ class _ById:
     def get(self, component, default: float = 0.0) -> float:
         return self._values.get(id(component), default)
 
+    def values_of(self, components: list, default: float = 0.0) -> np.ndarray:
+        """:meth:`get` of each of ``components``, as an array (C-level lookups)."""
+        return np.fromiter(map(self._values.get, map(id, components), repeat(default)),
+                           dtype=float, count=len(components))
+
 
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
                         time_limit: float = 60.0, direct=None) -> bool:
@@ -235,19 +247,20 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
     alloc = result.allocations
     if len(alloc):
         projects = set(data.projects.index)
-        buy = dict(zip(model.ix.offers, model.buy_by_position))  # the order m.buy was built in
-        # an offer without a use or qualify binary has only its bound: read that directly
+        offers = model.ix.offers
+        position = dict(zip(offers, range(len(offers))))  # the order m.buy was built in
+        # an offer without a use or qualify binary has only its bound: read those at once
         bound_only = not (len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
-        values = []
-        for source, mineral in zip(alloc["supplier"].tolist(), alloc["mineral"].tolist()):
-            offer = (source, mineral)
-            if offer in buy:
-                values.append(_clean(-bound_duals.get(buy[offer])) if bound_only else
-                              offer_capacity_value(model, duals, bound_duals, offer))
-            elif source in projects:
-                values.append(project_capacity_value(model, duals, bound_duals, source))
-            else:
-                values.append(None)
+        sources = alloc["supplier"].tolist()
+        rows = list(map(position.get, zip(sources, alloc["mineral"].tolist())))  # None: project
+        if bound_only:
+            by_position = _clean_all(-bound_duals.values_of(model.buy_by_position)).tolist()
+            values = [None if at is None else by_position[at] for at in rows]
+        else:
+            values = [None if at is None else
+                      offer_capacity_value(model, duals, bound_duals, offers[at]) for at in rows]
+        for k in [k for k, at in enumerate(rows) if at is None and sources[k] in projects]:
+            values[k] = project_capacity_value(model, duals, bound_duals, sources[k])
         alloc["capacity_value"] = values
 
 
