@@ -64,12 +64,14 @@ def chart_table(result) -> pd.DataFrame:
     """
     rows: list[tuple[str, str, str, float]] = []
     shares = result.country_shares
-    minerals = [m for m in result.minerals["mineral"]] if len(result.minerals) else []
+    minerals = result.minerals["mineral"].tolist() if len(result.minerals) else []
     if len(shares):
         used = shares[shares["quantity"] > 0]
         order = used.groupby("country")["quantity"].sum().sort_values(ascending=False)
-        share = {(m, c): float(s) for m, c, s in zip(used["mineral"], used["country"],
-                                                     used["share"])}
+        # columns as lists: iterating a pandas column makes a Python call per element
+        share = {(m, c): float(s) for m, c, s in zip(used["mineral"].tolist(),
+                                                     used["country"].tolist(),
+                                                     used["share"].tolist())}
         for country in order.index:
             rows += [(SHARES, country, m, share.get((m, country), 0.0)) for m in minerals]
         # the cap of each mineral's largest supplying country (the first listed on a tie)
@@ -95,13 +97,13 @@ def chart_table(result) -> pd.DataFrame:
 
 def row_formats(table: pd.DataFrame, money: str, share: str) -> list[str]:
     """Number format of each row's value: shares as percentages, the rest as money."""
-    return [share if chart == SHARES else money for chart in table["chart"]]
+    return [share if chart == SHARES else money for chart in table["chart"].tolist()]
 
 
 def _blocks(table: pd.DataFrame, chart: str, first_row: int) -> list[tuple[str, int, int]]:
     """(series, first Excel row, last Excel row) of each series of ``chart``."""
     out: list[tuple[str, int, int]] = []
-    for i, (c, series) in enumerate(zip(table["chart"], table["series"])):
+    for i, (c, series) in enumerate(zip(table["chart"].tolist(), table["series"].tolist())):
         if c != chart:
             continue
         r = first_row + i
