@@ -22,9 +22,11 @@ def _clean(value: float | None) -> float:
     return 0.0 if abs(value) < ZERO else value
 
 
-def _values(var: pyo.Var) -> list[float]:
-    """:func:`_clean` value of each element of an indexed variable, in its index order."""
-    values = np.fromiter((v.value or 0.0 for v in var.values()), float, len(var))
+def _values(var) -> list[float]:
+    """:func:`_clean` value of each element of an indexed variable, in its index order (or of
+    each variable of a list)."""
+    elements = var if isinstance(var, list) else var.values()
+    values = np.fromiter((v.value or 0.0 for v in elements), float, len(var))
     return np.where(np.abs(values) < ZERO, 0.0, values).tolist()
 
 
@@ -35,7 +37,8 @@ def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
     order; a plain pass is 3x faster than ``model.buy[o]`` per offer).
     """
     ix = model.ix
-    buy = dict(zip(ix.offers, _values(model.buy)))
+    # m.buy in offer order: its values() walks Pyomo's index (0.04 s at 100,000 offers)
+    buy = dict(zip(ix.offers, _values(model.buy_by_position)))
     used = {o: q > 0 for o, q in buy.items()}
     for o, v in zip(ix.offers_with_use, model.use.values()):
         used[o] = round(v.value or 0.0) == 1
