@@ -104,7 +104,8 @@ def _sums(keys, values: np.ndarray) -> dict:
     """Sum of ``values`` by key (any hashable), keys in first-seen order.
 
     What ``for k, v in zip(keys, values): out[k] += v`` gives, number for number: bincount adds
-    the values of a key in the same order; a third of the time of that loop.
+    the values of a key in the same order. About as fast as that loop (0.030 against 0.034 s
+    for 100,000 keys); it is used for being one line where the loop took three.
     """
     index: dict = {}
     codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.intp, len(values))

@@ -577,6 +577,8 @@ def _frame(records: list[dict], columns: tuple[str, ...], index: str | list[str]
 def _frame_of_columns(values: dict[str, list], columns: tuple[str, ...],
                       index: str | list[str] | None) -> pd.DataFrame:
     """:func:`_frame` from lists by column (with "excel_row") instead of records."""
+    if not values["excel_row"]:  # no rows: the columns' types as _frame leaves them (object)
+        return _frame([], columns, index)
     frame = pd.DataFrame({name: values[name] for name in (*columns, "excel_row")})
     return _typed(frame, columns, index)
 

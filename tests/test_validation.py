@@ -328,3 +328,27 @@ def test_offers_breaking_a_rule_are_reported_row_by_row(tmp_path):
     text = str(err.value)
     assert 'Offers!B3 (mineral): "A" already offers "gallium" on row 2' in text  # resolved
     assert "Offers!E4 (min_order): 6 is above the capacity 5" in text
+
+
+def test_an_offers_sheet_without_rows_gives_the_same_empty_offers_both_ways(monkeypatch):
+    """No offers at all: a warning per supplier, and the same empty table (object columns)
+    from the column pass as from the row pass."""
+    import pandas as pd
+
+    from optimizer import validate as v
+
+    frames = {
+        "Minerals": pd.DataFrame({"mineral": ["gallium"], "demand": [10.0]}),
+        "Suppliers": pd.DataFrame({"supplier": ["A"], "country": ["China"]}),
+        "Offers": pd.DataFrame({"supplier": pd.Series([], dtype=object),
+                                "mineral": pd.Series([], dtype=object),
+                                "unit_cost": pd.Series([], dtype=float),
+                                "capacity": pd.Series([], dtype=float)}),
+    }
+    by_column = v.validate(v.raw_from_frames(frames))
+    monkeypatch.setattr(v, "_offers_by_column", lambda *args: None)
+    by_row = v.validate(v.raw_from_frames(frames))
+    pd.testing.assert_frame_equal(by_column.offers, by_row.offers)
+    assert by_column.offers.empty and by_column.offers.index.dtypes.tolist() == [object] * 2
+    assert [str(w) for w in by_column.warnings] == [
+        'Suppliers!A2 (supplier): "A" has no valid offer on the Offers sheet']
