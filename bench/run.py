@@ -5,9 +5,9 @@
 
 The package's modules are compiled to bytecode first, as an installed package has them (see
 :func:`compile_bytecode`). For each size and variant it generates the instance once
-(bench/instances/, not committed), runs
-``sourcing solve --write-model`` once to get the model file, then ``--repeat`` times, interleaved
-so that load from other processes hits all three alike:
+(bench/instances/, not committed), runs ``sourcing solve --write-model`` once to get the model
+file, then ``--repeat`` times, interleaved so that load from other processes hits all three
+alike:
 
 1. ``sourcing solve WORKBOOK --json`` as a whole process: wall time, peak memory (ru_maxrss of
    that child), and the stage seconds it reports (read, build, solve, extract, write);
