@@ -227,7 +227,7 @@ def _uncached_formulas(path: Path, member: str | None) -> set[tuple[int, int]]:
             data = archive.read(member)
         except KeyError:
             return set()
-    if not _FORMULA.search(data):
+    if not _may_hold_formula(data) or not _FORMULA.search(data):
         return set()
     found: set[tuple[int, int]] = set()
     for match in _CELL.finditer(data):
@@ -237,6 +237,21 @@ def _uncached_formulas(path: Path, member: str | None) -> set[tuple[int, int]]:
             if ref:
                 found.add((int(ref.group(2)), _column_index(ref.group(1).decode())))
     return found
+
+
+def _may_hold_formula(data: bytes) -> bool:
+    """False when no ``<f>`` element (``<f ...>``, ``<f/>``, ``<x:f>``) can be in ``data``: every
+    match of _FORMULA has "<f" or ":f" then a space, ">" or "/". Finding those is twice as fast
+    as the regex (0.05 against 0.10 s for the XL benchmark's sheets, which hold "<formula1>" in
+    their drop-downs but no formula), and the read runs on the command's critical path."""
+    for tag in (b"<f", b":f"):
+        at = data.find(tag)
+        while at != -1:
+            after = data[at + 2:at + 3]
+            if after in (b">", b"/") or after.isspace():
+                return True
+            at = data.find(tag, at + 2)
+    return False
 
 
 def _column_index(letters: str) -> int:

@@ -507,3 +507,22 @@ def test_mineral_with_zero_demand_solves_and_shows_no_top_country(run, tmp_path)
     line = next(x for x in result.stdout.splitlines() if x.startswith("germanium"))
     assert line.split()[4:6] == ["-", "-"]
     assert "total cost 1,000.00" in result.stdout
+
+
+@pytest.mark.parametrize("xml, holds", [
+    (b'<c r="A1"><f>SUM(B1:B3)</f><v>6</v></c>', True),
+    (b'<c r="A1"><f t="shared" ref="A1:A9" si="0"/></c>', True),
+    (b'<c r="A1"><f/></c>', True),
+    (b'<x:c r="A1"><x:f>1+1</x:f></x:c>', True),
+    (b'<x:c r="A1"><x:f\n>1+1</x:f></x:c>', True),
+    (b'<dataValidation><formula1>"a,b"</formula1></dataValidation><c><v>1</v></c>', False),
+    (b'<c r="A1" t="inlineStr"><is><t>&lt;f&gt; is text</t></is></c>', False),
+    (b'<sheetFormatPr defaultRowHeight="15"/><c r="A1"><v>1</v></c>', False),
+])
+def test_the_formula_prefilter_never_misses_what_the_formula_scan_finds(xml, holds):
+    """The reader skips its formula scan when no <f> element can be in a sheet; it must say
+    so only when the scan's own pattern finds nothing."""
+    from optimizer.reader import _FORMULA, _may_hold_formula
+
+    assert bool(_FORMULA.search(xml)) == holds
+    assert _may_hold_formula(xml) == holds
