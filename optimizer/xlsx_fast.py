@@ -167,10 +167,10 @@ def _rows_xml(pending: _Pending):
 
     A chunk's rows come from one compiled f-string, a field per column: a number in a column
     with no blank in the chunk is formatted in it (``repr`` for floats, as before), a text cell
-    passes its escaped tail (escaped once per distinct text: names repeat down a column). That
-    is 20 % faster than joining cells formatted one by one (0.60 -> 0.49 s for the XL
-    benchmark's tables), which remains the way for a column with a blank in the chunk, with
-    anything but text, or with a format per row.
+    passes its escaped tail (:func:`_text_tails`, once per column). That is 20 % faster than
+    joining cells formatted one by one (0.60 -> 0.49 s for the XL benchmark's tables), which
+    remains the way for a column with a blank in the chunk (its field takes the cells, "" for a
+    blank), with anything but text and numbers, or with a format per row.
     """
     table = pending.table
     letters = [get_column_letter(j + 1) for j in range(len(table.columns))]
@@ -200,9 +200,13 @@ def _rows_xml(pending: _Pending):
             elif kind in "iu":
                 fields.append(f"{cell}{number_attr[j]}><v>{{{arg}}}</v></c>")
                 args.append(values)
-            elif tails[j] is not None:
+            elif tails[j] is not None and not blank[j][a:b].any():
                 fields.append(f"{cell}{{{arg}}}")
                 args.append(list(map(tails[j].__getitem__, values)))
+            elif tails[j] is not None:  # text and blanks: a cell per text, "" per blank
+                fields.append(f"{{{arg}}}")
+                args.append([f'<c r="{letters[j]}{r}"{tails[j][v]}' if type(v) is str else ""
+                             for r, v in zip(rows, values)])
             else:
                 fields.append(f"{{{arg}}}")
                 args.append(_column_xml(values, letters[j], rows, kind, number_attr[j],
@@ -224,14 +228,18 @@ def _row_function(fields: list[str]):
 
 
 def _text_tails(values: list, quote_attr: str) -> dict[str, str] | None:
-    """Each distinct text's cell XML after ``<c r="A1"`` (see :func:`_text_tail`); None when a
-    cell is not plain text: a blank, a number, an illegal character, text longer than Excel
-    holds."""
+    """Each distinct text's cell XML after ``<c r="A1"`` (see :func:`_text_tail`), escaped once
+    per column (names repeat down a column); blanks (None, NaN) have none. None when a cell is
+    neither: a number, an illegal character, text longer than Excel holds; such a column is
+    written cell by cell (:func:`_cell_xml`)."""
     tails: dict[str, str] = {}
     for v in set(values):
-        if type(v) is not str or len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
+        if type(v) is str:
+            if len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
+                return None
+            tails[v] = _text_tail(v, quote_attr)
+        elif not (v is None or (type(v) is float and v != v)):
             return None
-        tails[v] = _text_tail(v, quote_attr)
     return tails
 
 
@@ -241,35 +249,14 @@ def _style_attr(style: int | None) -> str:
 
 def _column_xml(values: list, letter: str, rows: range, kind: str, number_attr: str,
                 quote_attr: str) -> list[str]:
-    """One column's cells as XML ("" for a blank)."""
+    """One column's cells as XML ("" for a blank): floats with a blank, booleans, and columns
+    :func:`_text_tails` cannot write (integers and text are done in :func:`_rows_xml`)."""
     if kind == "f":  # floats, NaN blank
         return [f'<c r="{letter}{r}"{number_attr}><v>{v!r}</v></c>' if v == v else ""
                 for r, v in zip(rows, values)]
-    if kind in "iu":
-        return [f'<c r="{letter}{r}"{number_attr}><v>{v}</v></c>' for r, v in zip(rows, values)]
     if kind == "b":
         return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
-    text = _text_column_xml(values, letter, rows, quote_attr)
-    if text is not None:
-        return text
     return [_cell_xml(v, f"{letter}{r}", number_attr, quote_attr) for r, v in zip(rows, values)]
-
-
-def _text_column_xml(values: list, letter: str, rows: range, quote_attr: str) -> list[str] | None:
-    """A column of only text and blanks, each distinct text escaped once (names repeat down a
-    column); None when a cell needs :func:`_cell_xml` (a number, an illegal character, text
-    longer than Excel holds), which then writes the column cell by cell."""
-    tails: dict[str, str] = {}
-    for v in values:
-        if type(v) is str:
-            if v not in tails:
-                if len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
-                    return None
-                tails[v] = _text_tail(v, quote_attr)
-        elif not (v is None or (type(v) is float and v != v)):  # None, NaN: blank
-            return None
-    return [f'<c r="{letter}{r}"{tails[v]}' if type(v) is str else ""
-            for r, v in zip(rows, values)]
 
 
 def _escape(text: str) -> str:
