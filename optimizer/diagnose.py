@@ -29,7 +29,6 @@ name to :data:`HARD_RULES` if it is a definition that no workbook cell can relax
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from collections import defaultdict
@@ -995,16 +994,13 @@ def _explanation(elastic: Elastic, minerals: list[str], cells: list[_Cell]) -> s
 
 def _works(data: SourcingData, changes: list[Suggestion], time_limit: float) -> bool:
     from .errors import InputError
-    from .solving import solve
+    from .solving import solve_plan_only
 
     try:
         fixed = apply_suggestions(data, changes)
     except InputError:
         return False
-    works = solve(fixed, time_limit=max(1.0, time_limit), diagnose=False, marginals=False,
-                  cost_without_caps=False).has_plan
-    gc.collect()  # the model it built holds cycles; the collector may be paused (gcpause.py)
-    return works
+    return solve_plan_only(fixed, time_limit).has_plan
 
 
 def explain(data: SourcingData, time_limit: float | None = None) -> Diagnosis:

@@ -5,9 +5,10 @@ objects that stay alive until the step ends. Each time the collector's oldest ge
 it walks every one of them, for nothing: they are not garbage. On the XL benchmark that made
 the model build twice as slow (1.7 s -> 0.8 s with the collector paused; bench/README.md).
 Reference counting still frees every object that is not part of a cycle, and the collector
-runs as usual once the outermost paused step returns. Code that throws whole models away inside
-a paused step (the re-solves that explain a plan or check a diagnosis) calls ``gc.collect()``
-after each, so the cycles of those models do not pile up.
+runs as usual once the outermost paused step returns. The re-solves that explain a plan or
+check a diagnosis throw whole models away inside a paused step: they go through
+:func:`optimizer.solving.solve_plan_only`, which collects after each, so the cycles of those
+models do not pile up.
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ import pyomo.core as pyo
 
 from .data import SourcingData
 from .highs_direct import integer_columns, integer_columns_leak
+from .solving import solve_plan_only
 
 POINT = 0.01  # one percentage point, as a fraction
 _TOL = 1e-9
@@ -265,17 +266,6 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
 
 
 # --- budgets: solve again with more money -----------------------------------------------------
-def _plain_solve(data: SourcingData, time_limit: float, mip_gap: float):
-    import gc
-
-    from .solving import solve
-
-    result = solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
-                   marginals=False, cost_without_caps=False)
-    gc.collect()  # the model it built holds cycles; the collector is paused (gcpause.py)
-    return result
-
-
 def _with_amount(data: SourcingData, budget: str, amount: float) -> SourcingData:
     budgets = data.budgets.copy()
     budgets.at[budget, "amount"] = amount
@@ -323,7 +313,7 @@ def next_project(data: SourcingData, result, budget: str, time_limit: float = 60
             break
         got = again.with_budget(budget, amount + extra, left, mip_gap) if again else None
         if got is None:  # no warm model, or it could not answer exactly: solve the data
-            solved = _plain_solve(_with_amount(data, budget, amount + extra), left, mip_gap)
+            solved = solve_plan_only(_with_amount(data, budget, amount + extra), left, mip_gap)
             got = (float(solved.total_cost), solved.plan.funded) if solved.has_plan else False
         if not got or base - got[0] <= threshold:
             continue
@@ -378,7 +368,7 @@ def without_caps(data: SourcingData) -> SourcingData:
 def solve_without_caps(data: SourcingData, time_limit: float = 60.0,
                        mip_gap: float = 1e-4) -> float | None:
     """Total cost of the same instance without country caps and group rules (None: no plan)."""
-    result = _plain_solve(without_caps(data), time_limit, mip_gap)
+    result = solve_plan_only(without_caps(data), time_limit, mip_gap)
     return float(result.total_cost) if result.has_plan else None
 
 

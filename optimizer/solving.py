@@ -257,6 +257,20 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     return result
 
 
+def solve_plan_only(data: SourcingData, time_limit: float,
+                    mip_gap: float | None = None) -> SolveResult:
+    """:func:`solve` for a question asked while explaining another solve (a budget raised, caps
+    dropped, a suggested change tried): no diagnosis, marginal values or cost without caps,
+    at least 1 s, and the model it built collected right away. Its cycles would otherwise pile
+    up while the collector is paused around the outer step (optimizer/gcpause.py)."""
+    import gc
+
+    result = solve(data, time_limit=max(1.0, time_limit), mip_gap=mip_gap, diagnose=False,
+                   marginals=False, cost_without_caps=False)
+    gc.collect()
+    return result
+
+
 MODEL_FORMATS = (".mps", ".lp")
 
 

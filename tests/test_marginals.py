@@ -242,7 +242,7 @@ def _warm_and_cold(d: SourcingData):
         raise AssertionError("WarmResolve fell back to solving the data")
 
     with pytest.MonkeyPatch.context() as mp:  # every answer must come from the warm model
-        mp.setattr(marginals, "_plain_solve", no_cold_solve)
+        mp.setattr(marginals, "solve_plan_only", no_cold_solve)
         add_budget_options(result, d, mip_gap=1e-6, again=warm)
     return (warm_budgets, result.budgets, warm.without_caps(60, 1e-6),
             solve_without_caps(d, mip_gap=1e-6))
