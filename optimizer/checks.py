@@ -100,7 +100,7 @@ def _tols(reference: np.ndarray) -> np.ndarray:
     return ABS_TOL * np.maximum(1.0, np.abs(reference))
 
 
-def _sums(keys, values: np.ndarray) -> dict:
+def sum_by_key(keys, values: np.ndarray) -> dict:
     """Sum of ``values`` by key (any hashable), keys in first-seen order.
 
     What ``for k, v in zip(keys, values): out[k] += v`` gives, number for number: bincount adds
@@ -189,7 +189,7 @@ def _supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, fl
     out: dict[str, dict[str, float]] = {}
     pairs = zip(map(itemgetter(1), plan.buy), offer_values(data, plan, "country"))
     quantity = np.fromiter(plan.buy.values(), float, len(plan.buy))
-    for (mm, c), q in _sums(pairs, quantity).items():
+    for (mm, c), q in sum_by_key(pairs, quantity).items():
         out.setdefault(mm, {})[c] = q
     projects = data.projects
     for p, q in plan.make.items():
@@ -221,7 +221,7 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
 
     failures = []
     ship = np.fromiter(plan.ship.values(), float, len(plan.ship))
-    arrived = _sums(map(itemgetter(1, 2), plan.ship), ship)  # (mineral, site) -> quantity
+    arrived = sum_by_key(map(itemgetter(1, 2), plan.ship), ship)  # (mineral, site) -> q
     site_demand = data.site_demand()
     for (mm, site), demand in site_demand.items():
         got = arrived.get((mm, site), 0.0) + plan.short.get((mm, site), 0.0)
@@ -278,21 +278,20 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
     failures = [] if lanes.issuperset(positive) else [
         f"{arc[0]} ships {arc[1]} to {arc[2]} with no lane" for arc in positive
         if arc not in lanes]
-    shipped = _sums(map(itemgetter(0, 1), plan.ship), ship)  # (source, mineral) -> quantity
+    shipped = sum_by_key(map(itemgetter(0, 1), plan.ship), ship)  # (source, mineral) -> q
     sources: dict[tuple[str, str], float] = defaultdict(float, plan.buy)  # offers are unique
     for p, q in plan.make.items():
         sources[(p, data.projects.at[p, "mineral"])] += q
-    bought = np.fromiter(sources.values(), float, len(sources))
+    sourced = np.fromiter(sources.values(), float, len(sources))
     sent = np.fromiter(map(shipped.get, sources, repeat(0.0)), float, len(sources))
     keys = list(sources)
-    failures += [f"{keys[i][0]} / {keys[i][1]}: bought {bought[i]:,.6g} but shipped "
+    failures += [f"{keys[i][0]} / {keys[i][1]}: bought {sourced[i]:,.6g} but shipped "
                  f"{sent[i]:,.6g}"
-                 for i in np.flatnonzero((sent != bought)
-                                         & (np.abs(sent - bought) > _tols(bought)))]
+                 for i in np.flatnonzero((sent != sourced)
+                                         & (np.abs(sent - sourced) > _tols(sourced)))]
     record("lanes", failures, "every unit bought is shipped along an existing lane")
 
-    buy_by_supplier = _sums(map(itemgetter(0), plan.buy),
-                            np.fromiter(plan.buy.values(), float, len(plan.buy)))
+    buy_by_supplier = sum_by_key(map(itemgetter(0), plan.buy), bought)
     suppliers = data.suppliers
     names = suppliers.index.tolist()
     total = np.fromiter(map(buy_by_supplier.get, names, repeat(0.0)), float, len(names))

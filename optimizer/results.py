@@ -6,11 +6,13 @@ plan and the input data only, so they agree with the independent checks by const
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from .checks import Plan, effective_caps, offer_values, supply_by_country
+from .checks import Plan, effective_caps, offer_values, sum_by_key, supply_by_country
 from .data import SourcingData
 from .schema import MARGINAL_COLUMNS, OUTPUT_SHEETS
 
@@ -105,9 +107,7 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     active = (total > 0) | used | (reserved > 0)
     if any(plan.qualified.values()):
         # the supplier's fixed cost, spread over its offers by quantity
-        supplier_total: dict[str, float] = {}
-        for (s, _mm), q in plan.buy.items():
-            supplier_total[s] = supplier_total.get(s, 0.0) + q
+        supplier_total = sum_by_key(map(itemgetter(0), plan.buy), total)
         for i, (s, _mm) in enumerate(plan.buy):
             if active[i] and plan.qualified.get(s) and supplier_total.get(s):
                 fixed[i] += data.suppliers.at[s, "fixed_cost"] * (total[i] / supplier_total[s])

@@ -272,3 +272,28 @@ def test_offer_groups_as_offers_match_their_positions():
     assert ix.offers_of_mineral == {"gallium": ix.offers}
     assert ix.offers_of == {("gallium", c): [o] for o, c in zip(ix.offers, ["China", "Japan"])}
     assert ix.offers_of_supplier == {o[0]: [o] for o in ix.offers}
+
+
+def test_a_qualified_suppliers_fixed_cost_is_spread_over_its_allocations_by_quantity():
+    """CN-A (fixed 500/year) and JP-B (300) both qualify; caps of 70 % split each mineral.
+    CN-A sells 112 gallium and 30 germanium (142 in all), JP-B 48 and 20 (68). By hand:
+    CN-A gallium 112 * 10 + 500 * 112/142 = 1514.366; CN-A germanium 30 * 7 + 500 * 30/142 =
+    315.634; JP-B gallium 48 * 15 + 300 * 48/68 = 931.765; JP-B germanium 20 * 9 + 300 * 20/68
+    = 268.235. The rows add up to the total cost."""
+    d = data(
+        minerals=[{"mineral": "gallium", "demand": 160}, {"mineral": "germanium", "demand": 50}],
+        suppliers=[{"supplier": "CN-A", "country": "China", "fixed_cost": 500},
+                   {"supplier": "JP-B", "country": "Japan", "fixed_cost": 300}],
+        offers=[{"supplier": "CN-A", "mineral": "gallium", "unit_cost": 10, "capacity": 200},
+                {"supplier": "CN-A", "mineral": "germanium", "unit_cost": 7, "capacity": 30},
+                {"supplier": "JP-B", "mineral": "gallium", "unit_cost": 15, "capacity": 80},
+                {"supplier": "JP-B", "mineral": "germanium", "unit_cost": 9, "capacity": 80}],
+        settings={"max_country_share": 0.7})
+    r = solve(d)
+    cost = {(s, m): c for s, m, c in r.allocations[["supplier", "mineral", "cost"]].itertuples(
+        index=False)}
+    assert cost == pytest.approx({("CN-A", "gallium"): 1120 + 500 * 112 / 142,
+                                  ("CN-A", "germanium"): 210 + 500 * 30 / 142,
+                                  ("JP-B", "gallium"): 720 + 300 * 48 / 68,
+                                  ("JP-B", "germanium"): 180 + 300 * 20 / 68})
+    assert sum(cost.values()) == pytest.approx(r.total_cost)
