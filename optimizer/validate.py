@@ -171,7 +171,12 @@ _EXPECTED = {"number": "a number >= 0", "share": "a share from 0 to 1", "bool": 
 # --- sheet parsing -----------------------------------------------------------------------------
 @dataclass
 class _Table:
-    """A parsed sheet, column by column: blank rows dropped, a blank optional cell None."""
+    """A parsed sheet, column by column: blank rows dropped, a blank optional cell None.
+
+    ``columns`` stay as parsed. The rules that rewrite values (a name's defined spelling,
+    money in the base currency, "_invalid" on a broken row) do it in ``records``, so read a
+    sheet one way or the other: a column after its records changed would be out of date.
+    """
 
     spec: schema.Sheet
     title: str
