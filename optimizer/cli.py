@@ -155,7 +155,8 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
         # A big workbook's cells take longer to read than the imports above: the modules the
         # solve and the write need later load while the read finishes (XL: 0.15 s less end
         # to end, medians of 7 alternating runs; L, whose read ends first: no change).
-        for module in ("charts", "highs_direct", "marginals", "model", "resilience", "results"):
+        explain = ("marginals",) if not (skip_marginals and skip_uncapped) else ()
+        for module in ("charts", "highs_direct", "model", "resilience", "results", *explain):
             importlib.import_module(f".{module}", __package__)
         importlib.import_module("highspy")
 
