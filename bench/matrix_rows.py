@@ -101,7 +101,7 @@ def to_highs(model):
     cost_repn = hd._walk(objective.expr, visitor, recorder, True)
     columns = list(recorder.var_map.values())
     position = dict(zip(recorder.var_map, range(len(columns))))
-    lower, upper, integer = hd._column_bounds(columns, np.inf)
+    lower, upper, integer, _ = hd._column_bounds(columns, np.inf)
     lengths, index, value, row_lower, row_upper = [], [], [], [], []
     for block, repns in blocks:
         if repns is None:  # a MatrixConstraint

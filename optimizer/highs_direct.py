@@ -29,6 +29,8 @@ from pyomo.core.expr.numvalue import NumericConstant, native_types
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.linear import LinearRepnVisitor
 
+from .arrays import ArrayExpression, ArrayRowData, ArrayRows
+
 _NUMBERS = frozenset({int, float, np.float64, np.int64})
 _VARIABLES = frozenset({VarData, ScalarVar})
 _SUMS = frozenset({LinearExpression, SumExpression})
@@ -106,7 +108,8 @@ def _add_block(variables_in_row: list, factors: list, terms: dict, variables: di
     variables.update(zip(ids, variables_in_row))  # a known variable keeps its first place
 
 
-def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
+def _linear_terms(expr, coef: float, terms: dict, variables: dict,
+                  arrays: "_ArrayTerms | None" = None) -> float:
     """Add ``coef * expr`` to ``terms`` (id(var) -> coefficient); return its constant part.
 
     Reads the few node types model.py builds (variables, monomials, LinearExpression, sums,
@@ -151,7 +154,7 @@ def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
                     constant += coef * arg
                     continue
                 else:
-                    constant += _linear_terms(arg, coef, terms, variables)
+                    constant += _linear_terms(arg, coef, terms, variables, arrays)
                     continue
                 key = id(arg)
                 if key in terms:
@@ -162,24 +165,33 @@ def _linear_terms(expr, coef: float, terms: dict, variables: dict) -> float:
         return constant
     if cls in _NUMBERS:
         return coef * expr
+    if cls is ArrayExpression and expr.from_arrays:
+        if arrays is not None:  # kept as arrays (its variables recorded here, in order)
+            arrays.add(expr, coef, variables)
+        else:  # its terms, as a LinearExpression's
+            _add_block(expr.variables(),
+                       (expr.value if coef == 1.0 else coef * expr.value).tolist(),
+                       terms, variables)
+        return 0.0
     if cls is NumericConstant:  # a named expression with nothing in it holds one
         return coef * expr.value
     if cls in _VARIABLES or cls is MonomialTermExpression:
-        return _linear_terms(SumExpression([expr]), coef, terms, variables)
+        return _linear_terms(SumExpression([expr]), coef, terms, variables, arrays)
     if cls is NegationExpression:
-        return _linear_terms(expr.args[0], -coef, terms, variables)
+        return _linear_terms(expr.args[0], -coef, terms, variables, arrays)
     if getattr(expr, "is_named_expression_type", None) and expr.is_named_expression_type():
-        return _linear_terms(expr.expr, coef, terms, variables)
+        return _linear_terms(expr.expr, coef, terms, variables, arrays)
     raise _NotSimple
 
 
 class _Repn:
     """What to_highs reads of a row: its linear part and constant, as LinearRepn holds them."""
 
-    __slots__ = ("linear", "constant", "nonlinear")
+    __slots__ = ("linear", "constant", "nonlinear", "arrays")
 
-    def __init__(self, linear: dict, constant: float) -> None:
+    def __init__(self, linear: dict, constant: float, arrays: list = ()) -> None:
         self.linear, self.constant, self.nonlinear = linear, constant, None
+        self.arrays = arrays  # (ArrayExpression, coefficient, _Terms) not in ``linear``
 
 
 class _Difference:
@@ -210,53 +222,56 @@ def _bounded(con) -> tuple:
     return con.to_bounded_expression(evaluate_bounds=True)
 
 
-def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool):
-    """The linear representation of ``expr``: the fast reader, else Pyomo's visitor."""
+def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool,
+          arrays: "_ArrayTerms | None" = None):
+    """The linear representation of ``expr``: the fast reader, else Pyomo's visitor.
+    With ``arrays``, the ArrayExpressions met are kept in it, not added to the terms."""
     if fast:
         terms: dict[int, float] = {}
         try:  # variables go straight into the recorder: re-adding one keeps its first place
             if expr.__class__ is _Difference:  # lhs's terms, then rhs's: as in lhs - rhs
-                constant = _linear_terms(expr.lhs, 1.0, terms, recorder.var_map)
-                constant += _linear_terms(expr.rhs, -1.0, terms, recorder.var_map)
+                constant = _linear_terms(expr.lhs, 1.0, terms, recorder.var_map, arrays)
+                constant += _linear_terms(expr.rhs, -1.0, terms, recorder.var_map, arrays)
             else:
-                constant = _linear_terms(expr, 1.0, terms, recorder.var_map)
+                constant = _linear_terms(expr, 1.0, terms, recorder.var_map, arrays)
         except _NotSimple:  # the variables met so far were met in the visitor's order too
-            pass
+            if arrays is not None:
+                arrays.parts.clear()
         else:
             # the visitor drops terms that cancel or are zero; so does this
             if 0 in terms.values():
                 terms = {k: c for k, c in terms.items() if c != 0}
-            return _Repn(terms, constant)
+            return _Repn(terms, constant, arrays.parts if arrays is not None else ())
     return visitor.walk_expression(expr.expression() if expr.__class__ is _Difference
                                    else expr)
 
 
-_FIXED, _DOMAIN = attrgetter("_fixed"), attrgetter("_domain")
-_LOWER, _UPPER = attrgetter("_lb"), attrgetter("_ub")
 _PLAIN_BOUNDS = frozenset({float, int, type(None)})
 
 
-def _column_bounds(columns: list, inf: float,
-                   none_fixed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper bound (+-inf for none) and integrality of each column's variable.
+def _column_bounds(columns: list, inf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Lower and upper bound (+-inf for none) and integrality of each column's variable, and
+    whether any of them is fixed (its bounds are then its value).
 
     What ``VarData.bounds`` gives per variable (the tighter of its own bounds and its domain's),
     computed for all columns at once when every bound is a plain number or None and no
     variable is fixed (model.py's case; a fifth of the hand-over at 100,000 offers otherwise);
-    else variable by variable through Pyomo. ``none_fixed``: the caller has checked that no
-    column is fixed. Each pass over 100,000 variables costs about 10 ms, so they are few.
+    else variable by variable through Pyomo. The attributes are read in one pass over the
+    variables: each pass over 100,000 of them costs 10-20 ms.
     """
     n = len(columns)
-    lbs, ubs = list(map(_LOWER, columns)), list(map(_UPPER, columns))
-    domain_ids = np.fromiter(map(id, map(_DOMAIN, columns)), dtype=np.uint64, count=n)
+    lbs, ubs, domains, fixed = map(list, zip(*[(v._lb, v._ub, v._domain, v._fixed)
+                                               for v in columns])) if n else ([], [], [], [])
+    domain_ids = np.fromiter(map(id, domains), dtype=np.uint64, count=n)
     _, first, which = np.unique(domain_ids, return_index=True, return_inverse=True)
     table = []  # per distinct domain: (lower, upper, integer?), from one of its variables
     for var in map(columns.__getitem__, first.tolist()):
         d_lb, d_ub = var.domain.bounds()
         table.append((-inf if d_lb is None else d_lb, inf if d_ub is None else d_ub,
                       var.is_integer()))
-    plain = ((none_fixed or not any(map(_FIXED, columns)))
-             and set(map(type, lbs)) <= _PLAIN_BOUNDS and set(map(type, ubs)) <= _PLAIN_BOUNDS)
+    any_fixed = any(fixed)
+    plain = (not any_fixed and set(map(type, lbs)) <= _PLAIN_BOUNDS
+             and set(map(type, ubs)) <= _PLAIN_BOUNDS)
     if plain:
         lower, upper = np.array(lbs, dtype=float), np.array(ubs, dtype=float)  # None -> NaN
         # a NaN given as a bound is Pyomo's error to raise: take the per-variable path
@@ -268,7 +283,7 @@ def _column_bounds(columns: list, inf: float,
         d_upper = np.array([t[1] for t in table], dtype=float)[which]
         lower = np.where(np.isnan(lower), d_lower, np.maximum(lower, d_lower))
         upper = np.where(np.isnan(upper), d_upper, np.minimum(upper, d_upper))
-        return lower, upper, integer
+        return lower, upper, integer, any_fixed
     lower, upper = np.empty(n), np.empty(n)
     for j, var in enumerate(columns):
         if var.fixed:
@@ -277,16 +292,178 @@ def _column_bounds(columns: list, inf: float,
         lb, ub = var.bounds
         lower[j] = -inf if lb is None else lb
         upper[j] = inf if ub is None else ub
-    return lower, upper, integer
+    return lower, upper, integer, any_fixed
 
 
-def _read(bounded: list, objective, fast: bool) -> tuple[_FirstSeen, list, object]:
-    """The linear representation of each row's body and of the objective, and the recorder
-    holding their variables in first-seen order."""
+class _Terms:
+    """Terms held as arrays (the matrix of an :class:`ArrayRows`, the vector of an
+    :class:`ArrayExpression`): ``column`` numbers entries of the list ``columns``."""
+
+    __slots__ = ("columns", "column", "used", "column_of")
+
+    def __init__(self, columns: list, column: np.ndarray, var_map: dict, known: dict) -> None:
+        """Record the variables in ``var_map`` as the expression reader would, in order of
+        first appearance (a zero coefficient too: the reader records a variable before
+        dropping its term). ``known`` maps id(list of columns) to the HiGHS column of each of
+        its variables already recorded (-1: not yet, or not known by position)."""
+        self.columns, self.column = columns, column
+        column_of = known.get(id(columns))
+        if column_of is None:
+            column_of = known[id(columns)] = np.full(len(columns), -1, dtype=np.int32)
+        self.column_of = column_of
+        self.used = None  # every entry's column known (the common case for a second array)
+        if (column_of[column] >= 0).all():
+            return
+        self.used, first = np.unique(column, return_index=True)
+        met = self.used[np.argsort(first)]
+        met = met[column_of[met] < 0]  # arrays sharing the columns: each variable once
+        new = list(map(columns.__getitem__, met.tolist()))
+        before = len(var_map)
+        var_map.update(zip(map(id, new), new))  # a known variable keeps its first place
+        if len(var_map) - before == len(new):  # all new: numbered in the order added
+            column_of[met] = np.arange(before, len(var_map), dtype=np.int32)
+
+    def index(self, position: dict) -> np.ndarray:
+        """HiGHS's column of each entry."""
+        column_of = self.column_of
+        unknown = () if self.used is None else \
+            self.used[column_of[self.used] < 0]  # first met in rows read one by one
+        if len(unknown):
+            column_of[unknown] = np.fromiter(
+                map(position.__getitem__, map(id, map(self.columns.__getitem__,
+                                                      unknown.tolist()))),
+                dtype=np.int32, count=len(unknown))
+        return column_of[self.column]
+
+
+class _Block:
+    """A whole :class:`ArrayRows` in the hand-over: its rows straight from its arrays."""
+
+    __slots__ = ("rows", "terms")
+
+    def __init__(self, rows: ArrayRows, var_map: dict, known: dict) -> None:
+        self.rows = rows
+        self.terms = _Terms(rows.columns, rows.column, var_map, known)
+
+
+class _ArrayTerms:
+    """The :class:`ArrayExpression` parts of the objective, met by the reader in order."""
+
+    __slots__ = ("known", "parts")
+
+    def __init__(self, known: dict) -> None:
+        self.known = known
+        self.parts: list = []
+
+    def add(self, expr: ArrayExpression, coef: float, var_map: dict) -> None:
+        self.parts.append((expr, coef, _Terms(expr.columns, expr.column, var_map, self.known)))
+
+
+class _Rows:
+    """Consecutive rows read one at a time: their bounds and linear representations."""
+
+    __slots__ = ("constraints", "bounded", "repns")
+
+    def __init__(self, constraints: list, visitor, recorder: _FirstSeen, fast: bool) -> None:
+        self.constraints = constraints
+        # (lb, body, ub) once per row: each of con.lb, con.ub and con.body rebuilds the body
+        self.bounded = list(map(_bounded, constraints))
+        self.repns = [_walk(body, visitor, recorder, fast) for _, body, _ in self.bounded]
+
+
+def _segments(constraints: list) -> list:
+    """``constraints`` (active, in model order) as runs of rows read one at a time (lists)
+    and whole :class:`ArrayRows` components."""
+    segments: list = []
+    run: list | None = None
+    whole: dict[int, bool] = {}
+    last = None
+    for con in constraints:
+        if con.__class__ is ArrayRowData:
+            rows = con.parent_component()
+            if rows is last:
+                continue
+            if whole.setdefault(id(rows), rows.whole()):
+                segments.append(rows)
+                last, run = rows, None
+                continue
+        if run is None:
+            run = []
+            segments.append(run)
+        run.append(con)
+    return segments
+
+
+def _read(segments: list, objective, fast: bool) -> tuple[_FirstSeen, list, object]:
+    """Each segment read (:class:`_Block` or :class:`_Rows`), the objective's linear
+    representation, and the recorder holding their variables in first-seen order."""
     recorder = _FirstSeen()
     visitor = LinearRepnVisitor({}, var_recorder=recorder)
-    rows = [_walk(body, visitor, recorder, fast) for _, body, _ in bounded]
-    return recorder, rows, _walk(objective.expr, visitor, recorder, fast)
+    known: dict[int, np.ndarray] = {}
+    parts = [_Block(segment, recorder.var_map, known) if segment.__class__ is ArrayRows
+             else _Rows(segment, visitor, recorder, fast) for segment in segments]
+    return recorder, parts, _walk(objective.expr, visitor, recorder, fast, _ArrayTerms(known))
+
+
+def _matrix(parts: list, position: dict, inf: float) -> tuple[np.ndarray, ...]:
+    """Row-wise matrix (start, index, value) and row bounds of the read segments."""
+    counts, indices, values, lowers, uppers = [], [], [], [], []
+    for part in parts:
+        if part.__class__ is _Block:
+            rows = part.rows
+            # zero entries (a cap of 0) are passed on: passModel drops them, as the reader
+            # drops zero terms
+            counts.append(np.diff(rows.start))
+            indices.append(part.terms.index(position))
+            values.append(rows.value)
+            lowers.append(np.where(np.isneginf(rows.lower), -inf, rows.lower))
+            uppers.append(np.where(np.isposinf(rows.upper), inf, rows.upper))
+            continue
+        repns = part.repns
+        count = np.fromiter(map(len, (r.linear for r in repns)), dtype=np.int64,
+                            count=len(repns))
+        total = int(count.sum())
+        counts.append(count)
+        indices.append(np.fromiter(
+            map(position.__getitem__, chain.from_iterable(r.linear for r in repns)),
+            dtype=np.int32, count=total))
+        values.append(np.fromiter(chain.from_iterable(r.linear.values() for r in repns),
+                                  dtype=float, count=total))
+        lower, upper = np.empty(len(repns)), np.empty(len(repns))
+        for i, ((lb, _, ub), repn) in enumerate(zip(part.bounded, repns)):
+            lower[i] = -inf if lb is None else lb - repn.constant
+            upper[i] = inf if ub is None else ub - repn.constant
+        lowers.append(lower)
+        uppers.append(upper)
+    count = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    start = np.zeros(len(count) + 1, dtype=np.int32)
+    np.cumsum(count, out=start[1:])
+
+    def joined(arrays: list, dtype) -> np.ndarray:
+        return np.concatenate(arrays).astype(dtype, copy=False) if arrays else \
+            np.zeros(0, dtype=dtype)
+
+    return (start, joined(indices, np.int32), joined(values, float), joined(lowers, float),
+            joined(uppers, float))
+
+
+def _cost(repn, position: dict, n_col: int) -> np.ndarray | None:
+    """The cost of each column from the objective's representation; None when a column has
+    terms in more than one place (in its terms and its ArrayExpressions), whose sum would
+    depend on the order of adding them up."""
+    cost = np.zeros(n_col)
+    at = np.fromiter(map(position.__getitem__, repn.linear), dtype=np.int64,
+                     count=len(repn.linear))
+    arrays = getattr(repn, "arrays", ())  # Pyomo's visitor keeps none
+    if arrays:
+        array_at = [terms.index(position) for _, _, terms in arrays]
+        if np.bincount(np.concatenate([at, *array_at]), minlength=n_col).max(initial=0) > 1:
+            return None
+        for (expr, coef, _), where in zip(arrays, array_at):
+            value = expr.value if coef == 1.0 else coef * expr.value
+            cost[where] = np.where(value == 0, 0.0, value)  # as a dropped term: 0, not -0
+    cost[at] = np.fromiter(repn.linear.values(), dtype=float, count=len(repn.linear))
+    return cost
 
 
 def to_highs(model: pyo.ConcreteModel):
@@ -294,7 +471,7 @@ def to_highs(model: pyo.ConcreteModel):
 
     Returns ``(highs, columns, rows)``, ``columns[j]`` being the Pyomo variable of column j and
     ``rows[i]`` the Pyomo constraint of row i. Raises ValueError for a nonlinear constraint or
-    objective.
+    objective. A whole :class:`optimizer.arrays.ArrayRows` is passed on from its arrays.
     """
     import highspy
 
@@ -306,38 +483,32 @@ def to_highs(model: pyo.ConcreteModel):
     if len(objectives) != 1:
         raise ValueError(f"expected one active objective, found {len(objectives)}")
     objective = objectives[0]
-    # (lb, body, ub) once per row: each of con.lb, con.ub and con.body rebuilds the body
-    bounded = list(map(_bounded, constraints))
-    recorder, rows, cost_repn = _read(bounded, objective, fast=True)
-    none_fixed = not any(map(_FIXED, recorder.var_map.values()))
-    if not none_fixed:
-        # the fast reader keeps a fixed variable as a column; the visitor makes it a constant
-        recorder, rows, cost_repn = _read(bounded, objective, fast=False)
-    for what, repn in [(objective.name, cost_repn)] + [
-            (c.name, r) for c, r in zip(constraints, rows) if r.nonlinear is not None]:
+    recorder, parts, cost_repn = _read(_segments(constraints), objective, fast=True)
+    columns = list(recorder.var_map.values())
+    col_lower, col_upper, integer, any_fixed = _column_bounds(columns, inf)
+    if any_fixed:
+        # the fast reader keeps a fixed variable as a column; the visitor makes it a
+        # constant, row by row (arrays included: their rows are built as expressions)
+        recorder, parts, cost_repn = _read([constraints], objective, fast=False)
+        columns = list(recorder.var_map.values())
+        col_lower, col_upper, integer, _ = _column_bounds(columns, inf)
+    named = [(objective.name, cost_repn)]
+    for part in parts:
+        if part.__class__ is _Rows:
+            named += [(c.name, r) for c, r in zip(part.constraints, part.repns)
+                      if r.nonlinear is not None]
+    for what, repn in named:
         if repn.nonlinear is not None:
             raise ValueError(f"{what} is not linear")
 
-    columns = list(recorder.var_map.values())
     position = dict(zip(recorder.var_map, range(len(columns))))
-    n_col, n_row = len(columns), len(rows)
-    col_lower, col_upper, integer = _column_bounds(columns, inf, none_fixed)
-
-    start = np.zeros(n_row + 1, dtype=np.int32)
-    np.cumsum([len(r.linear) for r in rows], out=start[1:])
-    nonzeros = int(start[-1])
-    index = np.fromiter(map(position.__getitem__, chain.from_iterable(r.linear for r in rows)),
-                        dtype=np.int32, count=nonzeros)
-    value = np.fromiter(chain.from_iterable(r.linear.values() for r in rows), dtype=float,
-                        count=nonzeros)
-    row_lower, row_upper = np.empty(n_row), np.empty(n_row)
-    for i, ((lb, _, ub), repn) in enumerate(zip(bounded, rows)):
-        row_lower[i] = -inf if lb is None else lb - repn.constant
-        row_upper[i] = inf if ub is None else ub - repn.constant
-    cost = np.zeros(n_col)
-    cost[np.fromiter(map(position.__getitem__, cost_repn.linear), dtype=np.int64,
-                     count=len(cost_repn.linear))] = np.fromiter(
-        cost_repn.linear.values(), dtype=float, count=len(cost_repn.linear))  # keys are unique
+    n_col = len(columns)
+    start, index, value, row_lower, row_upper = _matrix(parts, position, inf)
+    n_row = len(row_lower)
+    cost = _cost(cost_repn, position, n_col)
+    if cost is None:  # a column with terms in several places: add them up in reading order
+        visitor = LinearRepnVisitor({}, var_recorder=recorder)
+        cost = _cost(_walk(objective.expr, visitor, recorder, True), position, n_col)
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, n_row

@@ -158,14 +158,16 @@ def bounds_model() -> pyo.ConcreteModel:
 @pytest.mark.parametrize("fix", [False, True], ids=["plain", "with-a-fixed-variable"])
 def test_column_bounds_are_the_ones_pyomo_gives(fix):
     """Columns' bounds and integrality equal VarData.bounds and is_integer(), with +-inf for
-    none; a Param bound or a fixed variable takes the per-variable path and agrees too."""
+    none; a Param bound or a fixed variable takes the per-variable path and agrees too, and
+    a fixed variable is reported."""
     from optimizer.highs_direct import _column_bounds
 
     m = bounds_model()
     if fix:
         m.b.fix(3)
     columns = [m.a, m.b, m.c, m.d, m.e, m.f]
-    lower, upper, integer = _column_bounds(columns, np.inf)
+    lower, upper, integer, any_fixed = _column_bounds(columns, np.inf)
+    assert any_fixed == fix
     expected = [(3.0, 3.0) if v.fixed else tuple(
         (-np.inf if lb is None else lb) if k == 0 else (np.inf if lb is None else lb)
         for k, lb in enumerate(v.bounds)) for v in columns]
