@@ -223,23 +223,29 @@ class SourcingData:
             caps[(mineral, country)] = float(share)
         return caps
 
-    def supply_countries(self) -> dict[str, list[str]]:
-        """For each mineral, the countries that can supply it (offers and projects), sorted."""
-        pairs = set(zip(self.offers.index.get_level_values("mineral").tolist(),
-                        self.offers["country"].tolist()))
+    def supply_countries(self, offer_pairs=None) -> dict[str, list[str]]:
+        """For each mineral, the countries that can supply it (offers and projects), sorted.
+
+        ``offer_pairs``: the (mineral, country) pairs of the offers, when the caller has them
+        already (optimizer.model's Index does); else they are read from the offers."""
+        if offer_pairs is None:
+            offer_pairs = zip(self.offers.index.get_level_values("mineral").tolist(),
+                              self.offers["country"].tolist())
+        pairs = set(offer_pairs)
         pairs |= set(zip(self.projects["mineral"], self.projects["country"]))
         out: dict[str, list[str]] = {m: [] for m in self.minerals.index}
         for mineral, country in sorted(pairs):
             out[mineral].append(country)
         return out
 
-    def effective_caps(self) -> dict[tuple[str, str], float]:
-        """Cap for every (mineral, country) that can supply the mineral."""
+    def effective_caps(self, offer_pairs=None) -> dict[tuple[str, str], float]:
+        """Cap for every (mineral, country) that can supply the mineral (``offer_pairs`` as
+        for :meth:`supply_countries`)."""
         specific = self.caps_table()
         mineral_cap = {m: self._mineral_cap(m) for m in self.minerals.index}
         return {
             (m, c): specific.get((m, c), mineral_cap[m])
-            for m, countries in self.supply_countries().items()
+            for m, countries in self.supply_countries(offer_pairs).items()
             for c in countries
         }
 

@@ -20,6 +20,7 @@ from itertools import chain, groupby
 from operator import attrgetter
 
 import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.core.base.var import ScalarVar, VarData
@@ -249,6 +250,16 @@ def _walk(expr, visitor, recorder: "_FirstSeen", fast: bool,
 _PLAIN_BOUNDS = frozenset({float, int, type(None)})
 
 
+def _plain_bounds(bounds: list) -> np.ndarray | None:
+    """Numbers or None (-> NaN) as an array; None for a NaN given as a bound, Pyomo's error to
+    raise on the per-variable path."""
+    nones = bounds.count(None)
+    if nones == len(bounds):  # model.py's lower bounds: none of its own, the domain's 0
+        return np.full(nones, np.nan)
+    array = np.array(bounds, dtype=float)
+    return array if int(np.isnan(array).sum()) == nones else None
+
+
 def _column_bounds(columns: list, inf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Lower and upper bound (+-inf for none) and integrality of each column's variable, and
     whether any of them is fixed (its bounds are then its value).
@@ -273,10 +284,8 @@ def _column_bounds(columns: list, inf: float) -> tuple[np.ndarray, np.ndarray, n
     plain = (not any_fixed and set(map(type, lbs)) <= _PLAIN_BOUNDS
              and set(map(type, ubs)) <= _PLAIN_BOUNDS)
     if plain:
-        lower, upper = np.array(lbs, dtype=float), np.array(ubs, dtype=float)  # None -> NaN
-        # a NaN given as a bound is Pyomo's error to raise: take the per-variable path
-        plain = int(np.isnan(lower).sum()) == lbs.count(None) and \
-            int(np.isnan(upper).sum()) == ubs.count(None)
+        lower, upper = _plain_bounds(lbs), _plain_bounds(ubs)
+        plain = lower is not None and upper is not None
     integer = np.array([t[2] for t in table], dtype=bool)[which]
     if plain:
         d_lower = np.array([t[0] for t in table], dtype=float)[which]
@@ -314,9 +323,8 @@ class _Terms:
         self.used = None  # every entry's column known (the common case for a second array)
         if (column_of[column] >= 0).all():
             return
-        self.used, first = np.unique(column, return_index=True)
-        met = self.used[np.argsort(first)]
-        met = met[column_of[met] < 0]  # arrays sharing the columns: each variable once
+        self.used = pd.unique(column)  # in order of first appearance
+        met = self.used[column_of[self.used] < 0]  # arrays sharing columns: each variable once
         new = list(map(columns.__getitem__, met.tolist()))
         before = len(var_map)
         var_map.update(zip(map(id, new), new))  # a known variable keeps its first place

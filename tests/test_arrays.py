@@ -173,3 +173,16 @@ def test_arrays_that_are_not_a_sparse_matrix_are_refused():
     with pytest.raises(ValueError, match="keys for"):
         m.too_few = ArrayRows(pyo.Set(initialize=["g"]), m.columns, [0, 1, 2], [0, 1],
                               [1.0, 1.0], -np.inf, 0.0)
+
+
+def test_model_columns_follow_the_offers_order():
+    """model.py numbers the long rows' columns by offer position: buy_by_position[k] must be
+    buy of the k-th offer (it is read from the Var's own dict, not looked up)."""
+    from optimizer.example import example_data
+    from optimizer.model import build_model
+
+    data = example_data()
+    m = build_model(data)
+    assert m.buy_by_position == [m.buy[o] for o in data.offers.index]
+    assert m.core_columns == (m.buy_by_position + [m.make[p] for p in data.projects.index]
+                              + [m.supplied[mm] for mm in data.minerals.index])
