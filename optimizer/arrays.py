@@ -1,10 +1,10 @@
 """Pyomo components held as arrays: rows as a sparse matrix, a linear expression as a vector.
 
-The longest parts of :mod:`optimizer.model` hold a term per offer: the rows ``total_supply``
-and ``country_cap`` and the expression ``purchase_cost``. As Pyomo expressions they cost a
-Python object per term to build and a dict entry per term to read back at the hand-over; held
-as arrays over a list of variables they are NumPy work, and
-:func:`optimizer.highs_direct.to_highs` passes them on whole.
+The longest parts of :mod:`optimizer.model` hold a term or a row per offer: the rows
+``total_supply``, ``country_cap``, ``offer_capacity`` and ``min_order`` and the expression
+``purchase_cost``. As Pyomo expressions they cost a Python object per term to build and a dict
+entry per term to read back at the hand-over; held as arrays over a list of variables they are
+NumPy work, and :func:`optimizer.highs_direct.to_highs` passes them on whole.
 
 They stay ordinary Pyomo components to everything else. Each row of an :class:`ArrayRows` is a
 ``ConstraintData`` under the family's own index (``country_cap[mineral, country]``), and an

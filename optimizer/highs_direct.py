@@ -326,10 +326,13 @@ class _Terms:
         self.used = pd.unique(column)  # in order of first appearance
         met = self.used[column_of[self.used] < 0]  # arrays sharing columns: each variable once
         new = list(map(columns.__getitem__, met.tolist()))
+        ids = list(map(id, new))
+        # variables first met in rows read one by one (a MIP's offer_capacity) keep their place
+        fresh = ~np.fromiter(map(var_map.__contains__, ids), dtype=bool, count=len(ids))
         before = len(var_map)
-        var_map.update(zip(map(id, new), new))  # a known variable keeps its first place
-        if len(var_map) - before == len(new):  # all new: numbered in the order added
-            column_of[met] = np.arange(before, len(var_map), dtype=np.int32)
+        var_map.update(zip(ids, new))  # a known variable keeps its first place
+        if len(var_map) - before == int(fresh.sum()):  # the fresh ones numbered as added
+            column_of[met[fresh]] = np.arange(before, len(var_map), dtype=np.int32)
 
     def index(self, position: dict) -> np.ndarray:
         """HiGHS's column of each entry."""

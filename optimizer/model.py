@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import compress
 from functools import cached_property
 
 # pyomo.core, not pyomo.environ: the model needs no solver or transformation plugins, and
@@ -228,15 +229,27 @@ def define_purchase(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None
     for var, cap in zip(m.buy_by_position, data.offers["capacity"].tolist()):
         var._ub = cap
     m.use = pyo.Var(m.OFFERS_WITH_USE, within=pyo.Binary)
-    with_use = data.offers.iloc[ix.positions_with_use]  # the rest need no capacity row
-    capacity = with_use["capacity"].to_dict()
-    min_order = with_use["min_order"].to_dict()
-    m.offer_capacity = pyo.Constraint(
-        m.OFFERS_WITH_USE, rule=lambda _, s, mm: m.buy[s, mm] <= capacity[s, mm] * m.use[s, mm])
+    # Both rows as arrays (optimizer.arrays.ArrayRows) over buy by position, then use in the
+    # order of OFFERS_WITH_USE; the offers without a binary need neither row.
+    columns = m.buy_by_position + list(m.use._data.values())  # use: filled in index order
+    at = np.asarray(ix.positions_with_use, dtype=np.int64)
+    use_at = len(m.buy_by_position) + np.arange(len(at))
+    capacity = data.offers["capacity"].to_numpy(float)[at]
+    min_order = data.offers["min_order"].to_numpy(float)[at]
+    # offer_capacity:  buy - capacity * use <= 0
+    m.offer_capacity = ArrayRows(m.OFFERS_WITH_USE, columns, np.arange(0, 2 * len(at) + 1, 2),
+                                 np.column_stack([at, use_at]).ravel(),
+                                 np.column_stack([np.ones(len(at)), -capacity]).ravel(),
+                                 -np.inf, 0.0)
+    # min_order:  min_order * use - buy <= 0 (buy >= min_order * use, read right to left)
+    has_min = min_order > 0
     m.OFFERS_WITH_MIN_ORDER = pyo.Set(
-        initialize=[o for o in ix.offers_with_use if min_order[o] > 0], dimen=2, ordered=True)
-    m.min_order = pyo.Constraint(
-        m.OFFERS_WITH_MIN_ORDER, rule=lambda _, s, mm: m.buy[s, mm] >= min_order[s, mm] * m.use[s, mm])
+        initialize=list(compress(ix.offers_with_use, has_min)), dimen=2, ordered=True)
+    k = int(has_min.sum())
+    m.min_order = ArrayRows(m.OFFERS_WITH_MIN_ORDER, columns, np.arange(0, 2 * k + 1, 2),
+                            np.column_stack([use_at[has_min], at[has_min]]).ravel(),
+                            np.column_stack([min_order[has_min], -np.ones(k)]).ravel(),
+                            -np.inf, 0.0)
 
 
 def define_projects(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
@@ -405,7 +418,9 @@ def define_cost(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:
     tariff_cost     = sum_{lanes} tariff_rate(origin, site country, m) * unit_cost * ship
     (fixed_cost also holds sum_{s in S^fix} supplier fixed_cost[s] qualify[s])
     """
-    offer_fixed = data.offers["fixed_cost"].to_dict() if ix.offers_with_use else {}
+    offer_fixed = dict(zip(ix.offers_with_use,  # read by position: only these need one
+                           data.offers["fixed_cost"].to_numpy(float)[ix.positions_with_use]
+                           .tolist()))
     project = data.projects
     years = data.settings.amortization_years
     # a term per offer and project, over m.core_columns (buy by position, then make)
