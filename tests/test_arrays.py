@@ -177,7 +177,8 @@ def test_arrays_that_are_not_a_sparse_matrix_are_refused():
 
 def test_model_columns_follow_the_offers_order():
     """model.py numbers the long rows' columns by offer position: buy_by_position[k] must be
-    buy of the k-th offer (it is read from the Var's own dict, not looked up)."""
+    buy of the k-th offer, and the use columns follow OFFERS_WITH_USE (both are read from the
+    Var's own dict, not looked up)."""
     from optimizer.example import example_data
     from optimizer.model import build_model
 
@@ -186,3 +187,5 @@ def test_model_columns_follow_the_offers_order():
     assert m.buy_by_position == [m.buy[o] for o in data.offers.index]
     assert m.core_columns == (m.buy_by_position + [m.make[p] for p in data.projects.index]
                               + [m.supplied[mm] for mm in data.minerals.index])
+    use = m.offer_capacity.columns[len(m.buy_by_position):]
+    assert len(use) > 0 and use == [m.use[o] for o in m.OFFERS_WITH_USE]
