@@ -108,8 +108,9 @@ class ArrayRows(IndexedConstraint):
         """True when every row is active and still its row of the matrix: then the arrays are
         the rows, in key order."""
         rows = self._data
-        return len(rows) == self.n_rows and all(
-            r._active and r._row is not None for r in rows.values())
+        return len(rows) == self.n_rows and all(  # (a row deleted and added again is not ours)
+            r.__class__ is ArrayRowData and r._active and r._row is not None
+            for r in rows.values())
 
     def row_expression(self, i: int):
         """Row ``i`` as a Pyomo relational expression."""

@@ -189,3 +189,13 @@ def test_model_columns_follow_the_offers_order():
                               + [m.supplied[mm] for mm in data.minerals.index])
     use = m.offer_capacity.columns[len(m.buy_by_position):]
     assert len(use) > 0 and use == [m.use[o] for o in m.OFFERS_WITH_USE]
+
+
+def test_a_row_deleted_and_added_again_is_handed_over_as_its_expression():
+    """cap[g,B] replaced by x3 <= 4 through Pyomo's own item assignment."""
+    a, b = array_model(), expression_model()
+    for m in (a, b):
+        del m.cap["g", "B"]
+        m.cap["g", "B"] = m.x[3] <= 4
+    assert not a.cap.whole()
+    assert_same_handover(a, b)
