@@ -2,9 +2,14 @@
 
 Pyomo's persistent HiGHS interface (``pyomo.contrib.solver.solvers.highs.Highs``) adds the
 model row by row and keeps maps for later updates; for a model solved once that bookkeeping is
-most of the hand-over: about 1.8 s for 100,000 offers where this takes about 0.8 s, and loading
-the solution back 0.23 s where this takes 0.03 s (bench/README.md). :func:`optimizer.solve` uses
-this module when it is not given a persistent solver to re-use (``optimizer.reuse`` passes one).
+most of the hand-over: about 1.8 s for 100,000 offers where this took about 0.8 s (0.2 s since
+the long rows are arrays), and loading the solution back 0.23 s where this takes 0.03 s
+(bench/README.md). :func:`optimizer.solve` uses this module when it is not given a persistent
+solver to re-use (``optimizer.reuse`` passes one).
+
+Rows are read as expressions, except a whole :class:`optimizer.arrays.ArrayRows` (every row
+active and unchanged), which is passed on from its arrays, and the objective's
+:class:`optimizer.arrays.ArrayExpression` parts, taken by position.
 
 Columns are the variables in the order they first appear in the constraints, then the
 objective, as the persistent interface orders them (HiGHS's simplex is sensitive to it: the
