@@ -197,7 +197,7 @@ def define_sets(m: pyo.ConcreteModel, ix: Index) -> None:
     """Sets M, O, O^use, P, P^fund, B, K; the demand pairs (m, t); the lanes L^O and L^P;
     the suppliers with a supplier-wide capacity S^cap or fixed cost S^fix."""
     m.MINERALS = pyo.Set(initialize=ix.minerals, ordered=True)
-    m.OFFERS = pyo.Set(initialize=ix.offers, dimen=2, ordered=True)
+    m.OFFERS = _offer_set(ix.offers)
     m.OFFERS_WITH_USE = pyo.Set(initialize=ix.offers_with_use, dimen=2, ordered=True)
     m.PROJECTS = pyo.Set(initialize=ix.projects, ordered=True)
     m.PROJECTS_WITH_FUND = pyo.Set(initialize=ix.projects_with_fund, ordered=True)
@@ -210,6 +210,21 @@ def define_sets(m: pyo.ConcreteModel, ix: Index) -> None:
     m.SUPPLIERS_WITH_CAPACITY = pyo.Set(initialize=ix.suppliers_with_capacity, ordered=True)
     m.SUPPLIERS_WITH_FIXED_COST = pyo.Set(initialize=ix.suppliers_with_fixed_cost,
                                           ordered=True)
+
+
+def _offer_set(offers: list[Offer]) -> pyo.Set:
+    """The ordered set O of (supplier, mineral) pairs, filled in one dict call.
+
+    ``Set(initialize=offers)`` checks and inserts the pairs one at a time: 0.07 s for 100,000
+    offers, against 0.02 s here. The offers' index is already checked (distinct pairs of
+    names, validate.py), so this writes the insertion-ordered set's own dict directly, as
+    Set.update would fill it (pyomo 6.10, pinned; tests/test_arrays.py compares the two).
+    """
+    offer_set = pyo.Set(dimen=2, ordered=True)
+    offer_set.construct()
+    offer_set._values = dict.fromkeys(offers)
+    offer_set._ordered_values = None  # Pyomo's cache for positional access, made on demand
+    return offer_set
 
 
 def define_purchase(m: pyo.ConcreteModel, data: SourcingData, ix: Index) -> None:

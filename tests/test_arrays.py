@@ -199,3 +199,20 @@ def test_a_row_deleted_and_added_again_is_handed_over_as_its_expression():
         m.cap["g", "B"] = m.x[3] <= 4
     assert not a.cap.whole()
     assert_same_handover(a, b)
+
+
+def test_the_offer_set_is_the_set_pyomo_builds_from_the_offers():
+    """model.py fills O in one dict call; it must behave as Set(initialize=offers) does."""
+    from optimizer.example import example_data
+    from optimizer.model import build_model
+
+    data = example_data()
+    m = build_model(data)
+    offers = list(data.offers.index)
+    m.PUBLIC = pyo.Set(initialize=offers, dimen=2, ordered=True)
+    assert list(m.OFFERS) == list(m.PUBLIC) == offers
+    assert len(m.OFFERS) == len(offers) and m.OFFERS.dimen == 2
+    for k in (1, 7, len(offers)):
+        assert m.OFFERS.at(k) == m.PUBLIC.at(k) and m.OFFERS.ord(offers[k - 1]) == k
+    assert offers[3] in m.OFFERS and ("nobody", "gallium") not in m.OFFERS
+    assert m.OFFERS.first() == offers[0] and m.OFFERS.last() == offers[-1]
