@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import compress
 from functools import cached_property
+from itertools import compress
 
 # pyomo.core, not pyomo.environ: the model needs no solver or transformation plugins, and
 # loading them all costs about 0.12 s per run (the whole solve of a 20,000-offer LP is ~1 s)
