@@ -48,9 +48,6 @@ def _report_warnings(warnings, going_on: bool = True) -> None:
             click.echo(f"  {problem}", err=True)
 
 
-_PROCESS_ENDS = False  # set by run(): the process ends when the command returns
-
-
 def run(prog_name: str = "sourcing") -> None:
     """The console entry point: run :func:`main`, then end the process without tearing the
     interpreter down.
@@ -61,10 +58,9 @@ def run(prog_name: str = "sourcing") -> None:
     processes behind (compare and sweep with workers or a Dask scheduler) exits normally so
     their clean-up runs.
     """
-    global _PROCESS_ENDS
-    _PROCESS_ENDS = True
     try:
-        main(prog_name=prog_name)
+        # tells the commands that the process ends when they return (see solve)
+        main(prog_name=prog_name, obj={"process_ends": True})
         code = EXIT_OK
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
@@ -137,8 +133,9 @@ def solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     """
     # one pause for read, solve and write: the collector would otherwise walk the data after
     # the read and the model after the solve (optimizer/gcpause.py); not resumed when the
-    # process ends right after
-    with paused_gc(resume=not _PROCESS_ENDS):
+    # process ends right after (run() says so)
+    process_ends = (click.get_current_context().obj or {}).get("process_ends", False)
+    with paused_gc(resume=not process_ends):
         _solve(workbook, output, time_limit, mip_gap, as_json, write_model, report,
                skip_uncapped, skip_marginals, objective)
 

@@ -91,3 +91,18 @@ def test_the_solve_command_run_in_process_turns_the_collector_back_on(tmp_path):
     outcome = CliRunner().invoke(main, ["solve", "-o", str(tmp_path / "plan.xlsx")])
     assert outcome.exit_code == 0, outcome.output
     assert gc.isenabled()
+
+
+def test_the_solve_command_told_the_process_ends_leaves_the_collector_off(tmp_path):
+    """As cli.run invokes it: no last full walk of the plan before os._exit."""
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    try:
+        outcome = CliRunner().invoke(main, ["solve", "-o", str(tmp_path / "plan.xlsx")],
+                                     obj={"process_ends": True})
+        assert outcome.exit_code == 0, outcome.output
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
