@@ -116,7 +116,7 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
             cell = ws.cell(row=r, column=j + 1)
             if isinstance(value, str):
                 set_text(cell, value)
-                widths[j] = max(widths[j], len(value))
+                widths[j] = max(widths[j], xlsx_fast.cell_width(value))
                 continue
             cell.value = value
             fmt = formats[j]
@@ -125,8 +125,7 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
             if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
                 cell.number_format = fmt
             if value is not None:
-                widths[j] = max(widths[j], min(len(f"{value:,.2f}") if isinstance(
-                    value, float) else len(str(value)), 30))
+                widths[j] = max(widths[j], xlsx_fast.cell_width(value))
     if deferred:
         rest = xlsx_fast.FAST_AFTER
         xlsx_fast.defer_rows(ws, sheet.table.iloc[rest:], header_row + 1 + rest, formats,

@@ -6,7 +6,8 @@ a minute to write. :func:`optimizer.writer.fill_sheet` writes the first :data:`F
 of a long table with openpyxl as usual, so the header, widths, frozen panes and anything added
 later (charts, comments) stay openpyxl's, and hands the rest to :func:`defer_rows`;
 :func:`optimizer.writer.save_workbook` then calls :func:`splice`, which writes those rows
-straight into the saved sheet's XML at about a microsecond per cell.
+straight into the saved sheet's XML at about a microsecond per cell. The columns are sized
+for every row (:func:`pending_widths`), spliced or not.
 
 The cells are the ones openpyxl would write: numbers with the column's number format (the same
 style ids, registered in the workbook before it is saved), booleans as booleans, blanks left
@@ -27,6 +28,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -90,17 +92,41 @@ def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None
     _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id, last_styles)
 
 
+def cell_width(value) -> int:
+    """Characters a column needs for ``value`` (not None or NaN), as the results workbooks
+    size their columns: a text's length; a number as ``1,234.50`` or ``str()`` shows it,
+    at most 30."""
+    if isinstance(value, str):
+        return len(value)
+    return min(len(f"{value:,.2f}") if isinstance(value, float) else len(str(value)), 30)
+
+
+def _column_width(values: pd.Series) -> int:
+    """The largest :func:`cell_width` of ``values`` (0 if all blank), without a call per
+    value for numbers: the widest number is the largest or the smallest one."""
+    kind = values.dtype.kind
+    if kind == "f":
+        finite = values[np.isfinite(values.to_numpy())]
+        widest = [cell_width(float(x)) for x in (finite.max(), finite.min())] if len(finite) \
+            else []
+        widest += [cell_width(float(x)) for x in values[np.isinf(values.to_numpy())].unique()]
+        return max(widest, default=0)
+    if kind in "iu":
+        return max((cell_width(int(x)) for x in (values.max(), values.min())), default=0) \
+            if len(values) else 0
+    if kind == "b":
+        return max((cell_width(bool(x)) for x in values.unique()), default=0)
+    widths = values.map(cell_width, na_action="ignore")
+    return int(widths.max()) if widths.notna().any() else 0
+
+
 def pending_widths(ws) -> list[int]:
-    """Longest text (characters) in each column of the rows deferred for ``ws`` (0 if none)."""
+    """The width each column needs for the rows deferred for ``ws`` (0 if none), by the rule
+    of :func:`cell_width`, as fill_sheet sizes the rows it writes itself."""
     pending = _PENDING.get(ws)
     if pending is None:
         return []
-    out = []
-    for column in pending.table.columns:
-        values = pending.table[column]
-        lengths = values.map(len, na_action="ignore") if values.dtype == object else None
-        out.append(int(lengths.max()) if lengths is not None and lengths.notna().any() else 0)
-    return out
+    return [_column_width(pending.table[column]) for column in pending.table.columns]
 
 
 def splice(path: str, wb) -> None:

@@ -120,3 +120,24 @@ def test_spaces_at_either_end_of_spliced_text_are_kept(tmp_path):
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert '<t xml:space="preserve">  padded  </t>' in xml
     assert "<t>gallium</t>" in xml and '<t xml:space="preserve">gallium' not in xml
+
+
+def test_columns_are_as_wide_whether_rows_are_spliced_or_not(tmp_path):
+    """Widths count every row: a wide number, a negative one, an int, a boolean and a mixed
+    column met only in spliced rows widen their columns as if openpyxl had written them."""
+    table = pd.DataFrame({
+        "supplier": ["a", "b", "c", "a much longer supplier name", None, "d"],
+        "quantity": [1.0, 2.0, 3.0, 12_345_678.9, float("nan"), -5.25],
+        "count": [1, 2, 3, 4, 5, -1_234_567],
+        "binding": [True, True, True, False, True, True],
+        "mixed": pd.Series([1, 2, 3, 2.5, None, 123_456_789], dtype=object),
+    })
+
+    def widths(name, fast_after):
+        path = write(tmp_path / name, table, fast_after)
+        ws = openpyxl.load_workbook(path)["Allocations"]
+        return [ws.column_dimensions[letter].width for letter in "ABCDE"]
+
+    slow, fast = widths("slow.xlsx", 10_000), widths("fast.xlsx", 2)
+    assert fast == slow
+    assert slow[1] == len("12,345,678.90") + 2
