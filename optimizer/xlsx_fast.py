@@ -106,7 +106,8 @@ def cell_width(value) -> int:
 
 def _column_width(values: pd.Series) -> int:
     """The largest :func:`cell_width` of ``values`` (0 if all blank), without a call per
-    value for numbers: the widest number is the largest or the smallest one."""
+    value: the widest number is the largest or the smallest one, and a text is measured once
+    however often it repeats."""
     kind = values.dtype.kind
     if kind == "f":
         finite = values[np.isfinite(values.to_numpy())]
@@ -119,8 +120,9 @@ def _column_width(values: pd.Series) -> int:
             if len(values) else 0
     if kind == "b":
         return max((cell_width(bool(x)) for x in values.unique()), default=0)
-    widths = values.map(cell_width, na_action="ignore")
-    return int(widths.max()) if widths.notna().any() else 0
+    # text (and mixed) columns repeat their values (suppliers, minerals, countries): each
+    # distinct value measured once
+    return max((cell_width(v) for v in pd.unique(values) if not pd.isna(v)), default=0)
 
 
 def pending_widths(ws) -> list[int]:
