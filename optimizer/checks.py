@@ -361,15 +361,13 @@ def _diversification_failures(data: SourcingData, plan: Plan, by_country, suppli
     if not minerals[list(DIVERSIFICATION)].notna().to_numpy().any():
         return []  # no mineral has a diversification rule
     failures = []
-    offers_of: dict[str, list] = defaultdict(list)  # mineral -> (offer, quantity, min_order)
-    for (o, q), least in zip(plan.buy.items(), offer_values(data, plan, "min_order")):
-        offers_of[o[1]].append((o, q, least))
+    offers_of = _offers_by_mineral(data, plan, "min_order")  # mineral -> (offer, min_order)
     for mm, demand, max_share, min_suppliers, min_countries in zip(
             minerals.index.tolist(), minerals["demand"].tolist(),
             *(minerals[c].tolist() for c in DIVERSIFICATION)):
         total = supplied.get(mm, 0.0)
         eps = max(COUNT_SHARE * float(demand), COUNT_SHARE)
-        offers = offers_of.get(mm, [])
+        offers = [(o, plan.buy[o], least) for o, least in offers_of.get(mm, [])]
         if pd.notna(max_share):
             for o, q, _least in offers:
                 if q > max_share * total + _tol(total):
@@ -410,12 +408,13 @@ def _n1_failures(data: SourcingData, plan: Plan) -> list[str]:
     return failures
 
 
-def _offers_by_mineral(data: SourcingData, plan: Plan
-                       ) -> dict[str, list[tuple[tuple[str, str], str]]]:
-    """mineral -> the plan's offers of it with their countries, in the plan's order."""
-    out: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)
-    for o, country in zip(plan.buy, offer_values(data, plan, "country")):
-        out[o[1]].append((o, country))
+def _offers_by_mineral(data: SourcingData, plan: Plan, column: str = "country"
+                       ) -> dict[str, list[tuple[tuple[str, str], object]]]:
+    """mineral -> the plan's offers of it with their value in ``data.offers[column]`` (their
+    countries by default), in the plan's order."""
+    out: dict[str, list[tuple[tuple[str, str], object]]] = defaultdict(list)
+    for o, value in zip(plan.buy, offer_values(data, plan, column)):
+        out[o[1]].append((o, value))
     return out
 
 
