@@ -392,14 +392,16 @@ def _segments(constraints: list) -> list:
     and whole :class:`ArrayRows` components."""
     segments: list = []
     run: list | None = None
-    whole: dict[int, bool] = {}
+    whole: dict[int, bool] = {}  # id(ArrayRows) -> whole(), asked once per component
     last = None
     for con in constraints:
         if con.__class__ is ArrayRowData:
             rows = con.parent_component()
             if rows is last:
                 continue
-            if whole.setdefault(id(rows), rows.whole()):
+            if id(rows) not in whole:
+                whole[id(rows)] = rows.whole()
+            if whole[id(rows)]:
                 segments.append(rows)
                 last, run = rows, None
                 continue

@@ -216,3 +216,17 @@ def test_the_offer_set_is_the_set_pyomo_builds_from_the_offers():
         assert m.OFFERS.at(k) == m.PUBLIC.at(k) and m.OFFERS.ord(offers[k - 1]) == k
     assert offers[3] in m.OFFERS and ("nobody", "gallium") not in m.OFFERS
     assert m.OFFERS.first() == offers[0] and m.OFFERS.last() == offers[-1]
+
+
+def test_the_hand_over_asks_each_array_component_once_whether_it_is_whole(monkeypatch):
+    """A component whose last row has a new expression is read row by row; whole() walks
+    every row, so asking it again for each row would make the hand-over quadratic in the rows
+    (to_highs at XL with the last cap row deactivated: 3.0 s, against 1.0 s asking once)."""
+    m = array_model()
+    m.cap["g", "B"].set_value(m.x[3] <= 4)
+    calls = []
+    original = ArrayRows.whole
+    monkeypatch.setattr(ArrayRows, "whole", lambda self: calls.append(self.name) or
+                        original(self))
+    to_highs(m)
+    assert sorted(calls) == ["cap", "total"]
