@@ -58,6 +58,9 @@ class _Pending:
     first_row: int  # Excel row of table's first row
     number_styles: list[int | None]  # style id of a number in each column
     quote_style: int  # style id of text starting with = + - @
+    # per column, each distinct text's escaped cell XML (see _text_tails); None for a column
+    # written otherwise (numbers, booleans, mixed)
+    tails: list[dict[str, str] | None]
     last_styles: list[int | None] | None = None  # per row, for a number in the last column
 
 
@@ -92,7 +95,11 @@ def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None
         style(fmt or formats[-1]) for fmt in last_formats]
     probe = Cell(ws)
     probe.quotePrefix = True
-    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id, last_styles)
+    quote_attr = _style_attr(probe.style_id)
+    tails = [_text_tails(table[c].tolist(), quote_attr) if table[c].dtype.kind not in "fiub"
+             else None for c in table.columns]
+    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id, tails,
+                            last_styles)
 
 
 def cell_width(value) -> int:
@@ -127,11 +134,14 @@ def _column_width(values: pd.Series) -> int:
 
 def pending_widths(ws) -> list[int]:
     """The width each column needs for the rows deferred for ``ws`` (0 if none), by the rule
-    of :func:`cell_width`, as fill_sheet sizes the rows it writes itself."""
+    of :func:`cell_width`, as fill_sheet sizes the rows it writes itself. A text column's
+    distinct texts are its tails' keys (a text's width is its length)."""
     pending = _PENDING.get(ws)
     if pending is None:
         return []
-    return [_column_width(pending.table[column]) for column in pending.table.columns]
+    return [max(map(len, tails), default=0) if tails is not None
+            else _column_width(pending.table[column])
+            for column, tails in zip(pending.table.columns, pending.tails)]
 
 
 def splice(path: str, wb) -> None:
@@ -210,8 +220,7 @@ def _rows_xml(pending: _Pending):
     kinds = [table[c].dtype.kind for c in table.columns]
     columns = [table.iloc[:, j].tolist() for j in range(len(kinds))]
     blank = [table.iloc[:, j].isna().to_numpy() for j in range(len(kinds))]
-    tails = [_text_tails(values, quote_attr) if kind not in "fiub" else None
-             for values, kind in zip(columns, kinds)]
+    tails = pending.tails
     last = len(letters) - 1
     for a in range(0, len(table), CHUNK_ROWS):
         b = min(a + CHUNK_ROWS, len(table))
