@@ -105,7 +105,7 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
     formats = [sheet.formats.get(c, COLUMN_FORMATS.get(c)) for c in columns]
-    table = sheet.table  # a long one is written by openpyxl only in part (xlsx_fast.py)
+    table = sheet.table  # its rows past xlsx_fast.FAST_AFTER are spliced in after the save
     deferred = sheet.decorate is None and xlsx_fast.can_defer(table)
     if deferred:
         table = table.iloc[:xlsx_fast.FAST_AFTER]

@@ -68,7 +68,8 @@ _PENDING: "weakref.WeakKeyDictionary[object, _Pending]" = weakref.WeakKeyDiction
 
 
 def can_defer(table: pd.DataFrame) -> bool:
-    """True when ``table`` is long and holds only text, numbers, booleans and blanks."""
+    """True when ``table`` has rows past :data:`FAST_AFTER` and holds only text, numbers,
+    booleans and blanks."""
     return len(table) > FAST_AFTER and all(
         pd.api.types.infer_dtype(table[c], skipna=True) in WRITABLE for c in table.columns)
 
