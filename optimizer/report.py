@@ -19,7 +19,7 @@ import pandas as pd
 
 from .charts import BUDGETS, CAP_SERIES, COLUMN_NOTES, COSTS, PRICE, SHARES, chart_table
 from .errors import OutputError
-from .writer import atomic_write
+from .files import atomic_write
 
 PALETTE = ("#1f4e78", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c",
            "#a9d18e", "#8faadc", "#f4b183", "#ffd966", "#c9c9c9", "#264478", "#9e480e",

@@ -7,11 +7,12 @@ would mean a bug, raises.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
@@ -110,7 +111,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
           threads: int | None = None, *, diagnose: bool = True, marginals: bool = True,
           cost_without_caps: bool = True,
           model: object = None, solver: object = None,
-          write_model: str | Path | None = None) -> SolveResult:
+          write_model: str | Path | None = None,
+          beside: Callable[[], object] | None = None) -> SolveResult:
     """Find the least-cost plan for ``data``.
 
     ``time_limit`` (seconds) and ``mip_gap`` (relative, e.g. 1e-4) override the workbook's
@@ -129,12 +131,18 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
 
     ``write_model`` is a path ending in ``.mps`` or ``.lp``: the model exactly as handed to
     HiGHS is written there (by HiGHS itself, after the solve), for audit or to try other solvers.
+
+    ``beside`` is a function called with no arguments in a thread while HiGHS solves: HiGHS
+    releases Python's interpreter lock meanwhile, so work that does not need the plan (the next
+    scenario's data, an import) runs at no cost to the solve while it is shorter than HiGHS's
+    run. The solve waits for it before going on and raises what it raised. ``sourcing solve``
+    imports the workbook writer there.
     """
     if write_model is not None:
         check_model_path(write_model)
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
     import pyomo.core as pyo
-    from .highs_direct import integer_columns_leak, solve_direct
+    from .highs_direct import Beside, integer_columns_leak, solve_direct
     from .model import build_model
     from .results import (allocations_table, budgets_table, country_shares_table,
                           extract_plan, flows_table, investments_table, minerals_table,
@@ -155,15 +163,19 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if threads is not None:
         options["threads"] = threads
     started = time.perf_counter()
+    work = Beside(beside) if beside is not None else None
     try:
         if solver is None:  # solved once: handed over in one call (optimizer/highs_direct.py)
-            res = solve_direct(model, **options)
+            res = solve_direct(model, beside_run=work, **options)
             highs = res.highs
         else:
-            res = solver.solve(model, **options)
+            with work if work is not None else contextlib.nullcontext():
+                res = solver.solve(model, **options)
             highs = solver._solver_model
     except Exception as exc:  # HiGHS or Pyomo failing is not the user's fault
         raise SolverError(f"the solver failed: {exc}") from exc
+    if work is not None:
+        work.check()
     solve_seconds = time.perf_counter() - started
     write_model_seconds = 0.0
     if write_model is not None:
@@ -284,7 +296,7 @@ def check_model_path(path: str | Path) -> None:
 def _write_model(highs, path: Path) -> None:
     """Write the model held by ``highs`` (a highspy.Highs) to ``path``, atomically and quietly."""
     from .errors import OutputError
-    from .writer import atomic_write
+    from .files import atomic_write
 
     flag = highs.getOptionValue("output_flag")
     flag = flag[1] if isinstance(flag, tuple) else flag  # highspy 1.15 gives (status, value)

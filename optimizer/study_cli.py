@@ -138,9 +138,9 @@ def _run(data, scenarios, workbook: Path, target: Path, options: dict, quiet: bo
          as_json: bool, sweep: bool = False) -> None:
     from . import cli
     from .errors import InputError, OutputError
+    from .files import check_target
     from .study import SchedulerError, records, run_study, run_sweep
     from .study_writer import write_comparison
-    from .writer import check_target
 
     try:
         check_target(target, [workbook])

@@ -7,15 +7,13 @@ Every workbook this package writes (results, the bundled example, the template) 
   as a formula); strings starting with ``= + - @`` also get Excel's quote prefix so that
   editing the cell does not turn them into one;
 - the file is written to a temporary file beside the target and renamed over it, so an
-  interrupted run leaves the old file or the new one, never half of one;
-- an input workbook is never the target.
+  interrupted run leaves the old file or the new one, never half of one, and an input
+  workbook is never the target (both in :mod:`optimizer.files`, which every output file uses).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import xlsx_fast
-from .errors import OutputError
+from .files import atomic_write, check_target
 from .gcpause import pausing_gc
 
 MONEY = "#,##0.00"
@@ -137,60 +135,6 @@ def fill_sheet(ws, sheet: SheetOut) -> int:
     if sheet.decorate is not None:
         sheet.decorate(ws, header_row)
     return header_row
-
-
-def check_target(target: Path, inputs: Iterable[str | Path] = ()) -> None:
-    """Refuse to write over an input, into a file open in Excel, or where we cannot write."""
-    resolved = target.resolve()
-    for source in inputs:
-        source = Path(source)
-        if source.exists() and (source.resolve() == resolved or (
-                target.exists() and os.path.samefile(source, target))):
-            raise OutputError(f"refusing to write the results over the input workbook {source}; "
-                              "choose another output path with -o")
-    lock = target.with_name("~$" + target.name)
-    if lock.exists():
-        raise OutputError(f"{target} seems to be open in Excel (lock file {lock.name} beside it);"
-                          " close it, or choose another output path")
-    if target.exists() and target.is_dir():
-        raise OutputError(f"{target} is a folder; give a file name ending in .xlsx")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise OutputError(f"{target} is not writable")
-
-
-def _file_mode(target: Path) -> int:
-    if target.exists():
-        return target.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place.
-
-    An interrupted run leaves the old file or the new one, never half of one; the temporary
-    file is removed on any error. Raises :class:`OutputError` when the file cannot be written.
-    """
-    label = f"{what} to {target}" if what else str(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix.lower(),
-                                   dir=target.parent)
-    except OSError as exc:
-        where = f"{what} to {target.parent}" if what else f"to {target.parent}"
-        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {label}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
 
 
 def save_workbook(wb: Workbook, target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import optimizer.reader
-import optimizer.writer
+import optimizer.files
 from optimizer import InputError, read_workbook, solve
 from optimizer.errors import WorkbookFileError
 
@@ -427,7 +427,7 @@ def test_target_that_cannot_be_replaced_is_refused_with_exit_2_without_damage(
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied", str(dst))
 
-    monkeypatch.setattr(optimizer.writer.os, "replace", refuse)
+    monkeypatch.setattr(optimizer.files.os, "replace", refuse)
     result = run("solve", source, "-o", target)
     assert result.exit_code == 2
     assert f"Error: cannot write {target}: Permission denied" in result.stderr

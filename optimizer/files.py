@@ -1,0 +1,76 @@
+"""Where an output file may go, and writing it so that nothing is lost.
+
+Every file this package writes (results and study workbooks, the example and the template, the
+HTML report, ``--write-model``) is checked with :func:`check_target` and written with
+:func:`atomic_write`: an input workbook is never the target, a file open in Excel is left
+alone, and an interrupted run leaves the old file or the new one, never half of one.
+
+Kept apart from the workbook writer so that ``sourcing solve`` can check its target before a
+long solve without importing openpyxl, whose import then runs beside HiGHS (optimizer/cli.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import OutputError
+
+
+def check_target(target: Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse to write over an input, into a file open in Excel, or where we cannot write."""
+    resolved = target.resolve()
+    for source in inputs:
+        source = Path(source)
+        if source.exists() and (source.resolve() == resolved or (
+                target.exists() and os.path.samefile(source, target))):
+            raise OutputError(f"refusing to write the results over the input workbook {source}; "
+                              "choose another output path with -o")
+    lock = target.with_name("~$" + target.name)
+    if lock.exists():
+        raise OutputError(f"{target} seems to be open in Excel (lock file {lock.name} beside it);"
+                          " close it, or choose another output path")
+    if target.exists() and target.is_dir():
+        raise OutputError(f"{target} is a folder; give a file name ending in .xlsx")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputError(f"{target} is not writable")
+
+
+def _file_mode(target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place.
+
+    An interrupted run leaves the old file or the new one, never half of one; the temporary
+    file is removed on any error. Raises :class:`OutputError` when the file cannot be written.
+    """
+    label = f"{what} to {target}" if what else str(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix.lower(),
+                                   dir=target.parent)
+    except OSError as exc:
+        where = f"{what} to {target.parent}" if what else f"to {target.parent}"
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {label}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+__all__ = ["check_target", "atomic_write"]
