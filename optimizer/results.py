@@ -6,13 +6,15 @@ plan and the input data only, so they agree with the independent checks by const
 
 from __future__ import annotations
 
+from itertools import repeat
 from operator import itemgetter
 
 import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from .checks import Plan, effective_caps, offer_values, sum_by_key, supply_by_country
+from .checks import (Plan, effective_caps, offer_values, sum_by_key, supply_by_country,
+                     values_for)
 from .data import SourcingData
 from .schema import MARGINAL_COLUMNS, OUTPUT_SHEETS
 
@@ -100,8 +102,9 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     #    quantity, reserved capacity and yearly fixed cost. Offers as arrays over plan.buy.
     n = len(plan.buy)
     total = np.fromiter(plan.buy.values(), float, n)
-    used = np.fromiter(map(plan.used.get, plan.buy), bool, n)  # None (not listed) -> False
-    reserved = np.fromiter(map(plan.reserve.get, plan.buy, plan.buy.values()), float, n)
+    used = np.fromiter(values_for(plan.used, plan.buy), bool, n)  # None (not listed) -> False
+    reserved = np.fromiter(map(plan.reserve.get, plan.buy, plan.buy.values()), float, n) \
+        if plan.reserve else total.copy()  # nothing reserved beyond what is bought
     fixed = np.where(used, np.asarray(offer_values(data, plan, "fixed_cost"), float), 0.0)
     fixed += np.asarray(offer_values(data, plan, "reservation_cost"), float) * reserved
     active = (total > 0) | used | (reserved > 0)
@@ -112,10 +115,9 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
             if active[i] and plan.qualified.get(s) and supplier_total.get(s):
                 fixed[i] += data.suppliers.at[s, "fixed_cost"] * (total[i] / supplier_total[s])
     keep = np.flatnonzero(active)
-    offers = list(plan.buy)
+    kept = _take(list(plan.buy), keep)
     kinds = ["offer"] * len(keep)
-    names = [offers[i][0] for i in keep.tolist()]
-    minerals = [offers[i][1] for i in keep.tolist()]
+    names, minerals = list(map(itemgetter(0), kept)), list(map(itemgetter(1), kept))
     country, price, currency, quote = (
         np.asarray(offer_values(data, plan, c), dtype=object)[keep].tolist()
         for c in ("country", "unit_cost", "currency", "quote_unit_cost"))
@@ -137,9 +139,10 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     site_names, ship = data.site_names(), plan.ship
     if len(site_names) == 1:
         site = site_names[0]
-        at = np.arange(len(names))
-        quantity = [q if (q := ship.get((s, mm, site), 0.0)) > 0 else 0.0
-                    for s, mm in zip(names, minerals)]
+        at = None  # a row per source, in order
+        shipped = np.fromiter(map(ship.get, zip(names, minerals, repeat(site)), repeat(0.0)),
+                              float, len(names))
+        quantity = np.where(shipped > 0, shipped, 0.0)  # NaN and -0.0 -> 0.0, as q > 0 does
         sites, split = [site] * len(names), np.zeros(len(names), bool)
     else:
         at, sites, quantity, split = [], [], [], []
@@ -149,37 +152,50 @@ def allocations_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
             for t, q in to:
                 at.append(i), sites.append(t), quantity.append(q), split.append(len(to) > 1)
         at, split = np.asarray(at, dtype=np.intp), np.asarray(split, bool)
-    if not len(at):
+    if not len(sites):
         return _frame("Allocations", [])
 
     # 3. The row's costs, as NumPy columns (the same operations, in the same order, as
     #    q * (price + transport + tariff) + fixed * (q / total) per row).
-    name_of, mineral_of = [names[i] for i in at.tolist()], [minerals[i] for i in at.tolist()]
+    rows = range(len(names)) if at is None else at.tolist()
+    name_of, mineral_of = _take(names, at), _take(minerals, at)
     lane_costs = _lane_costs(data)
     transport, tariff_rate = (np.array(c, float).reshape(-1) for c in zip(*(
         lane_costs.get((kinds[i], name_of[r], mineral_of[r], sites[r]), (0.0, 0.0))
-        for r, i in enumerate(at.tolist())))) if lane_costs else (np.zeros(len(at)),) * 2
+        for r, i in enumerate(rows)))) if lane_costs else (np.zeros(len(sites)),) * 2
     q = np.asarray(quantity, float)
+    at = slice(None) if at is None else at
     price_, total_ = np.asarray(price, float)[at], np.asarray(total, float)[at]
     fixed_, reserved_ = np.asarray(fixed, float)[at], np.asarray(reserved, float)[at]
     tariff = tariff_rate * price_
     landed = price_ + transport + tariff
-    mineral_supplied = np.array([supplied.get(mm) or 0.0 for mm in mineral_of])
+    mineral_supplied = np.array([supplied.get(mm) or 0.0 for mm in mineral_of], float)
     with np.errstate(divide="ignore", invalid="ignore"):
         part = q / total_  # the row's part of its source (where total > 0)
         share = np.where(mineral_supplied != 0, q / mineral_supplied, 0.0)
     cost = q * landed + np.where(total_ > 0, fixed_ * part, fixed_)
     table = _frame_of_columns("Allocations", {
-        "supplier": name_of, "country": [country[i] for i in at.tolist()],
+        "supplier": name_of, "country": _take(country, rows),
         "mineral": mineral_of, "quantity": q, "unit_cost": price_, "cost": cost,
         "share": share, "site": sites, "transport_cost": transport, "tariff_cost": tariff,
-        "landed_unit_cost": landed, "currency": [currency[i] for i in at.tolist()],
+        "landed_unit_cost": landed, "currency": _take(currency, rows),
         "quote_unit_cost": np.asarray(quote, float)[at],
         "reserved": np.where((total_ > 0) & split, reserved_ * part, reserved_)})
     # by mineral (in the workbook's order), quantity (largest first), supplier, site
     order = {mm: i for i, mm in enumerate(data.minerals.index)}
-    return _sort(table, [order.get(mm, len(order)) for mm in mineral_of], -q, _ranks(name_of),
-                 _ranks(sites))
+    return _sort(table, list(map(order.get, mineral_of, repeat(len(order)))), -q,
+                 _ranks(name_of), _ranks(sites))
+
+
+def _take(values: list, at) -> list:
+    """``[values[i] for i in at]``; ``values`` itself when ``at`` is None or every position in
+    order, C-level otherwise."""
+    if at is None or (isinstance(at, range) and at == range(len(values))):
+        return values
+    at = at.tolist() if isinstance(at, np.ndarray) else list(at)
+    if len(at) == 1:
+        return [values[at[0]]]
+    return list(itemgetter(*at)(values)) if at else []
 
 
 def _ranks(values: list[str]) -> np.ndarray:

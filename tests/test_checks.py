@@ -145,3 +145,59 @@ def test_shipping_without_a_lane_or_other_than_bought_fails_the_lanes_check():
                    ship={("CN-A", "gallium", site): 60.0, ("XX", "gallium", site): 5.0})
     assert failed(d, plan, 1000.0)["lanes"] == (
         f"XX ships gallium to {site} with no lane; CN-A / gallium: bought 100 but shipped 60")
+
+
+def _generated(size: str = "M"):
+    """A generated instance (bench/generate.py): many suppliers, minerals and countries."""
+    from bench.generate import generate
+    from optimizer import SourcingData
+
+    return SourcingData.from_sheets(generate(size, seed=3))
+
+
+def test_group_sums_by_the_datas_codes_equal_sums_by_key():
+    """A plan in the data's order is summed by supplier and by (mineral, country) through the
+    offers index's codes (checks._offer_sums): the same keys in the same order and the same
+    numbers, bit for bit, as summing key by key (sum_by_key)."""
+    import numpy as np
+
+    from optimizer.checks import _offer_sums, sum_by_key
+
+    d = _generated()
+    offers = d.offers.index.tolist()
+    q = np.random.default_rng(7).lognormal(3, 2, len(offers))
+    by_pair = sum_by_key(zip([m for _s, m in offers], d.offers["country"].tolist()), q)
+    assert list(_offer_sums(d, 1, "country", q).items()) == list(by_pair.items())
+    by_supplier = sum_by_key([s for s, _m in offers], q)
+    assert list(_offer_sums(d, 0, None, q).items()) == list(by_supplier.items())
+
+
+def test_a_plan_in_any_order_gets_the_same_checks_and_totals():
+    """The independent check and the totals take a plan in the data's order through the
+    offers' codes and any other plan key by key: a solved plan and the same plan with its
+    offers reversed give the same results."""
+    from optimizer.checks import supply_by_country
+
+    d = _generated("S")
+    r = solve(d)
+    plan = r.plan
+    reversed_plan = replace(plan, buy=dict(reversed(plan.buy.items())),
+                            used=dict(reversed(plan.used.items())))
+    for c, c_rev in zip(check_plan(d, plan, r.total_cost),
+                        check_plan(d, reversed_plan, r.total_cost)):
+        assert (c.check, c.status) == (c_rev.check, c_rev.status)
+    by_country, by_country_rev = supply_by_country(d, plan), supply_by_country(d, reversed_plan)
+    assert by_country.keys() == by_country_rev.keys()
+    for mm, countries in by_country.items():
+        assert countries == pytest.approx(by_country_rev[mm], rel=1e-12, abs=1e-9)
+    assert plan_cost(d, plan).total_cost == pytest.approx(
+        plan_cost(d, reversed_plan).total_cost, rel=1e-12)
+
+
+def test_values_for_reads_aligned_dicts_by_position_and_others_by_key():
+    from optimizer.checks import values_for
+
+    keys = {("a", "x"): 1.0, ("b", "x"): 2.0}
+    assert list(values_for({("a", "x"): True, ("b", "x"): False}, keys)) == [True, False]
+    assert list(values_for({("b", "x"): False, ("a", "x"): True}, keys)) == [True, False]
+    assert list(values_for({("b", "x"): False}, keys, "none")) == ["none", False]
