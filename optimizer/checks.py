@@ -130,7 +130,7 @@ def in_data_order(data: SourcingData, plan: Plan) -> bool:
     return plan._memo(data, "offer_rows", lambda: _offer_rows(data, plan)) is None
 
 
-def _offer_sums(data: SourcingData, level: int, other: str | None,
+def offer_sums(data: SourcingData, level: int, other: str | None,
                 values: np.ndarray) -> dict | None:
     """``values`` (one per offer, in the data's order) summed by the offers' supplier
     (``level`` 0) or mineral (1), or by (``level``, ``other`` column) pairs: exactly what
@@ -233,7 +233,7 @@ def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, flo
 def _supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     quantity = np.fromiter(plan.buy.values(), float, len(plan.buy))
-    by_pair = _offer_sums(data, 1, "country", quantity) if in_data_order(data, plan) else None
+    by_pair = offer_sums(data, 1, "country", quantity) if in_data_order(data, plan) else None
     if by_pair is None:
         pairs = zip(map(itemgetter(1), plan.buy), offer_values(data, plan, "country"))
         by_pair = sum_by_key(pairs, quantity)
@@ -339,7 +339,7 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
                                          & (np.abs(sent - sourced) > _tols(sourced)))]
     record("lanes", failures, "every unit bought is shipped along an existing lane")
 
-    buy_by_supplier = _offer_sums(data, 0, None, bought) if in_data_order(data, plan) else \
+    buy_by_supplier = offer_sums(data, 0, None, bought) if in_data_order(data, plan) else \
         sum_by_key(map(itemgetter(0), plan.buy), bought)
     suppliers = data.suppliers
     names = suppliers.index.tolist()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .checks import Plan, offer_values, plan_cost
+from .checks import Plan, offer_sums, offer_values, plan_cost, sum_by_key
 from .data import Disruption, SourcingData
 
 STRESS_COLUMNS = ("case", "kind", "probability", "mineral", "demand", "shortfall",
@@ -91,9 +91,12 @@ def worst_country_loss(data: SourcingData, plan: Plan) -> dict[str, float]:
     it; normal-times shortfall is not counted again). 0 when every loss can be covered."""
     capacity: dict[str, dict[str, float]] = {mm: {} for mm in data.minerals.index}
     offers = data.offers
-    for mm, country, cap in zip(offers.index.get_level_values("mineral").tolist(),
-                                offers["country"].tolist(), offers["capacity"].tolist()):
-        capacity[mm][country] = capacity[mm].get(country, 0.0) + float(cap)
+    by_pair = offer_sums(data, 1, "country", offers["capacity"].to_numpy(float))
+    if by_pair is None:  # a blank country: pair by pair
+        by_pair = sum_by_key(zip(offers.index.get_level_values("mineral").tolist(),
+                                 offers["country"].tolist()), offers["capacity"].to_numpy(float))
+    for (mm, country), cap in by_pair.items():  # summed in the offers' order, as a loop would
+        capacity[mm][country] = cap
     needs = data.needs_funding()
     for p, row in data.projects.iterrows():
         if plan.funded.get(p) or not needs[p]:

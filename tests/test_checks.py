@@ -157,19 +157,19 @@ def _generated(size: str = "M"):
 
 def test_group_sums_by_the_datas_codes_equal_sums_by_key():
     """A plan in the data's order is summed by supplier and by (mineral, country) through the
-    offers index's codes (checks._offer_sums): the same keys in the same order and the same
+    offers index's codes (checks.offer_sums): the same keys in the same order and the same
     numbers, bit for bit, as summing key by key (sum_by_key)."""
     import numpy as np
 
-    from optimizer.checks import _offer_sums, sum_by_key
+    from optimizer.checks import offer_sums, sum_by_key
 
     d = _generated()
     offers = d.offers.index.tolist()
     q = np.random.default_rng(7).lognormal(3, 2, len(offers))
     by_pair = sum_by_key(zip([m for _s, m in offers], d.offers["country"].tolist()), q)
-    assert list(_offer_sums(d, 1, "country", q).items()) == list(by_pair.items())
+    assert list(offer_sums(d, 1, "country", q).items()) == list(by_pair.items())
     by_supplier = sum_by_key([s for s, _m in offers], q)
-    assert list(_offer_sums(d, 0, None, q).items()) == list(by_supplier.items())
+    assert list(offer_sums(d, 0, None, q).items()) == list(by_supplier.items())
 
 
 def test_a_plan_in_any_order_gets_the_same_checks_and_totals():
