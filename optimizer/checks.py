@@ -320,8 +320,7 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
             failures.append(f"{mm} from {country}: {q / total:.4%} > cap {cap:.4%}")
     record("country cap", failures, f"{len(caps)} mineral-country shares within their caps")
 
-    arcs = data.arcs()
-    lanes = set(zip(arcs["source"].tolist(), arcs["mineral"].tolist(), arcs["site"].tolist()))
+    lanes = data.arc_keys()
     positive = list(compress(plan.ship, ship > tiny))
     failures = [] if lanes.issuperset(positive) else [
         f"{arc[0]} ships {arc[1]} to {arc[2]} with no lane" for arc in positive

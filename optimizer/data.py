@@ -223,14 +223,25 @@ class SourcingData:
             caps[(mineral, country)] = float(share)
         return caps
 
+    def _cached(self, name: str, compute):
+        """``compute()`` once per data object, kept on it (the tables are treated as
+        read-only, as for :meth:`arcs`); so is the result."""
+        cached = self.__dict__.get(name)
+        if cached is None:
+            cached = compute()
+            object.__setattr__(self, name, cached)
+        return cached
+
     def supply_countries(self, offer_pairs=None) -> dict[str, list[str]]:
         """For each mineral, the countries that can supply it (offers and projects), sorted.
 
         ``offer_pairs``: the (mineral, country) pairs of the offers, when the caller has them
-        already (optimizer.model's Index does); else they are read from the offers."""
+        already (optimizer.model's Index does); else they are read from the offers, once per
+        data object (treat the result as read-only)."""
         if offer_pairs is None:
-            offer_pairs = zip(self.offers.index.get_level_values("mineral").tolist(),
-                              self.offers["country"].tolist())
+            return self._cached("_supply_countries_cache", lambda: self.supply_countries(
+                zip(self.offers.index.get_level_values("mineral").tolist(),
+                    self.offers["country"].tolist())))
         pairs = set(offer_pairs)
         pairs |= set(zip(self.projects["mineral"], self.projects["country"]))
         out: dict[str, list[str]] = {m: [] for m in self.minerals.index}
@@ -240,12 +251,18 @@ class SourcingData:
 
     def effective_caps(self, offer_pairs=None) -> dict[tuple[str, str], float]:
         """Cap for every (mineral, country) that can supply the mineral (``offer_pairs`` as
-        for :meth:`supply_countries`)."""
+        for :meth:`supply_countries`; without them, computed once per data object)."""
+        if offer_pairs is None:
+            return self._cached("_effective_caps_cache",
+                                lambda: self._caps_of(self.supply_countries()))
+        return self._caps_of(self.supply_countries(offer_pairs))
+
+    def _caps_of(self, supply_countries: dict[str, list[str]]) -> dict[tuple[str, str], float]:
         specific = self.caps_table()
         mineral_cap = {m: self._mineral_cap(m) for m in self.minerals.index}
         return {
             (m, c): specific.get((m, c), mineral_cap[m])
-            for m, countries in self.supply_countries(offer_pairs).items()
+            for m, countries in supply_countries.items()
             for c in countries
         }
 
@@ -310,6 +327,15 @@ class SourcingData:
             cached = self._arcs()
             object.__setattr__(self, "_arcs_cache", cached)
         return cached
+
+    def arc_keys(self) -> set[tuple[str, str, str]]:
+        """The (source, mineral, site) of every row of :meth:`arcs`, as a set; computed once
+        per data object (read-only)."""
+        def keys() -> set[tuple[str, str, str]]:
+            arcs = self.arcs()
+            return set(zip(arcs["source"].tolist(), arcs["mineral"].tolist(),
+                           arcs["site"].tolist()))
+        return self._cached("_arc_keys_cache", keys)
 
     def _arcs(self) -> pd.DataFrame:
         sources = pd.concat([

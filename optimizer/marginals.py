@@ -249,7 +249,7 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
     if len(alloc):
         projects = set(data.projects.index)
         offers = model.ix.offers
-        position = dict(zip(offers, range(len(offers))))  # the order m.buy was built in
+        position = model.ix.position_of_offer  # the order m.buy was built in
         # an offer without a use or qualify binary has only its bound: read those at once
         bound_only = not (len(getattr(model, "use", ())) or len(getattr(model, "qualify", ())))
         sources = alloc["supplier"].tolist()

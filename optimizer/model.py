@@ -69,6 +69,11 @@ class Index:
         return self._offers_at(self.positions_of)
 
     @cached_property
+    def position_of_offer(self) -> dict[Offer, int]:
+        """Each offer's position in ``offers`` (the order ``buy`` was built in)."""
+        return dict(zip(self.offers, range(len(self.offers))))
+
+    @cached_property
     def offers_of_supplier(self) -> dict[str, list[Offer]]:
         return self._offers_at(_groups(pd.Index([supplier for supplier, _ in self.offers])))
 

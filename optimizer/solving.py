@@ -7,7 +7,6 @@ would mean a bug, raises.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -163,19 +162,24 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     if threads is not None:
         options["threads"] = threads
     started = time.perf_counter()
-    work = Beside(beside) if beside is not None else None
+
+    def beside_highs() -> None:
+        _look_ups(data, model)
+        if beside is not None:
+            beside()
+
+    work = Beside(beside_highs)
     try:
         if solver is None:  # solved once: handed over in one call (optimizer/highs_direct.py)
             res = solve_direct(model, beside_run=work, **options)
             highs = res.highs
         else:
-            with work if work is not None else contextlib.nullcontext():
+            with work:
                 res = solver.solve(model, **options)
             highs = solver._solver_model
     except Exception as exc:  # HiGHS or Pyomo failing is not the user's fault
         raise SolverError(f"the solver failed: {exc}") from exc
-    if work is not None:
-        work.check()
+    work.check()
     solve_seconds = time.perf_counter() - started
     write_model_seconds = 0.0
     if write_model is not None:
@@ -267,6 +271,15 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
                      marginals=marginals, cost_without_caps=cost_without_caps, direct=direct)
     return result
+
+
+def _look_ups(data: SourcingData, model) -> None:
+    """Make, while HiGHS solves, the look-ups of the data and the model that the check, the
+    tables and the marginal values read after it (each kept where it belongs, computed once):
+    about 0.07 s at XL that no longer waits for the solve."""
+    data.effective_caps()  # and supply_countries()
+    data.arc_keys()  # and arcs()
+    model.ix.position_of_offer  # a cached property: made on first read
 
 
 def solve_plan_only(data: SourcingData, time_limit: float,

@@ -90,3 +90,30 @@ def test_sourcing_solve_imports_openpyxl_while_highs_runs_not_before():
                              capture_output=True, text=True, check=True)
     assert "openpyxl before HiGHS: False" in out.stderr
     assert "openpyxl after: True" in out.stderr
+
+
+def test_the_look_ups_read_after_the_solve_are_made_beside_highs(monkeypatch):
+    """The caps, the lanes and the offers' positions (the check, the tables, the marginal
+    values) are made in the thread that runs while HiGHS solves."""
+    import optimizer.solving as solving
+
+    threads = []
+    made = solving._look_ups
+    monkeypatch.setattr(solving, "_look_ups", lambda data, model: (
+        threads.append(threading.current_thread()), made(data, model)))
+    solve(example_data())
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+
+
+def test_data_changed_by_replace_gets_its_own_caps_and_lanes():
+    """SourcingData keeps its look-ups (effective_caps, supply_countries, arc_keys) once made;
+    a changed copy (with_settings, dataclasses.replace) starts without them."""
+    data = example_data()
+    before = data.effective_caps()
+    tighter = data.with_settings(max_country_share=0.3)
+    assert tighter.effective_caps() != before  # the settings' cap applies where no other does
+    assert data.effective_caps() is before  # kept, unchanged
+    assert data.effective_caps(zip(data.offers.index.get_level_values("mineral"),
+                                   data.offers["country"])) == before
+    assert data.arc_keys() == set(zip(data.arcs()["source"], data.arcs()["mineral"],
+                                      data.arcs()["site"]))
