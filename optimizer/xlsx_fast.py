@@ -10,9 +10,9 @@ writes those rows straight into the saved sheet's XML at about a microsecond per
 columns are sized for every row (:func:`pending_widths`), spliced or not.
 
 The cells are the ones openpyxl would write: numbers with the column's number format (the same
-style ids, registered in the workbook before it is saved; the number itself as Python's
-shortest repr, which reads back as the same double, where openpyxl writes 16 significant
-digits and can differ in the last bit), booleans as booleans, blanks left out, and every
+style ids, registered in the workbook before it is saved; the number itself as its shortest
+text that reads back as the same double, where openpyxl writes 16 significant digits and can
+differ in the last bit), booleans as booleans, blanks left out, and every
 string as an inline string, never a formula; strings starting with ``= + - @``
 get the quote prefix as in :func:`optimizer.writer.set_text`. Strings are cut at Excel's 32,767
 characters and characters XML cannot hold raise openpyxl's ``IllegalCharacterError``, as a
@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -208,7 +209,7 @@ def _rows_xml(pending: _Pending):
     """The rows as XML, in chunks of :data:`CHUNK_ROWS` rows (bytes).
 
     A chunk's rows come from one compiled f-string, a field per column: a number in a column
-    with no blank in the chunk is formatted in it (``repr`` for floats, as before), a text cell
+    with no blank in the chunk is formatted in it (floats by :func:`_float_texts`), a text cell
     passes its escaped tail (:func:`_text_tails`, once per column). That is 20 % faster than
     joining cells formatted one by one (0.60 -> 0.49 s for the XL benchmark's tables), which
     remains the way for a column with a blank in the chunk (its field takes the cells, "" for a
@@ -221,6 +222,8 @@ def _rows_xml(pending: _Pending):
     kinds = [table[c].dtype.kind for c in table.columns]
     columns = [table.iloc[:, j].tolist() for j in range(len(kinds))]
     blank = [table.iloc[:, j].isna().to_numpy() for j in range(len(kinds))]
+    finite = [np.isfinite(table.iloc[:, j].to_numpy()) if kind == "f" else None
+              for j, kind in enumerate(kinds)]
     tails = pending.tails
     last = len(letters) - 1
     for a in range(0, len(table), CHUNK_ROWS):
@@ -235,7 +238,10 @@ def _rows_xml(pending: _Pending):
                 fields.append(f"{{{arg}}}")
                 args.append([_cell_xml(v, f"{letters[j]}{r}", _style_attr(s), quote_attr)
                              for r, v, s in zip(rows, values, pending.last_styles[a:])])
-            elif kind == "f" and not blank[j][a:b].any():
+            elif kind == "f" and finite[j][a:b].all():  # no blank (NaN) either
+                fields.append(f"{cell}{number_attr[j]}><v>{{{arg}}}</v></c>")
+                args.append(_float_texts(values))
+            elif kind == "f" and not blank[j][a:b].any():  # with an infinity
                 fields.append(f"{cell}{number_attr[j]}><v>{{{arg}!r}}</v></c>")
                 args.append(values)
             elif kind in "iu":
@@ -253,6 +259,17 @@ def _rows_xml(pending: _Pending):
                 args.append(_column_xml(values, letters[j], rows, kind, number_attr[j],
                                         quote_attr))
         yield "".join(map(_row_function(fields), *args)).encode()
+
+
+def _float_texts(values: list[float]) -> list[str]:
+    """Each (finite) float as the shortest text that reads back as the same double.
+
+    orjson writes a whole list in C: formatting the XL benchmark's tables (526,000 float
+    cells) took 0.40 s with ``repr`` per value and 0.30 s this way, medians of 7, three
+    alternating runs. The digits are repr's; only the notation can differ, both valid in the
+    file (1e-05 is written 0.00001, 1.5e-07 as 1.5e-7).
+    """
+    return orjson.dumps(values)[1:-1].decode().split(",")
 
 
 def _row_function(fields: list[str]):

@@ -141,3 +141,16 @@ def test_columns_are_as_wide_whether_rows_are_spliced_or_not(tmp_path):
     slow, fast = widths("slow.xlsx", 10_000), widths("fast.xlsx", 2)
     assert fast == slow
     assert slow[1] == len("12,345,678.90") + 2
+
+
+def test_floats_read_back_as_the_same_doubles_whatever_their_notation(tmp_path):
+    """Spliced floats are written in their shortest notation (orjson's: 0.00001 where repr
+    writes 1e-05); every one must read back as the very double written."""
+    values = [1e-05, 1.5e-07, 5e-324, 2.2250738585072014e-308, -0.0, 1e16, 1.2345e17,
+              1e300, 0.30000000000000004, 123456789.123, -7.938547269786955e-05, 100.0]
+    table = pd.DataFrame({"supplier": [f"s{i}" for i in range(len(values))],
+                          "quantity": values})
+    fast = cells(write(tmp_path / "fast.xlsx", table, fast_after=0))
+    got = [row[1][0] for row in fast[3:]]
+    assert [math.copysign(1, v) for v in got] == [math.copysign(1, v) for v in values]
+    assert got == values
