@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 import pandas as pd
+from isal import isal_zlib
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -165,11 +166,25 @@ def splice(path: str, wb) -> None:
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry._compresslevel = 1  # 3x faster than the default 6; the part ~17% larger
                 with dst.open(entry, "w", force_zip64=True) as out:
+                    if getattr(out, "_compressor", None) is not None:
+                        out._compressor = _deflate()
                     _write_sheet(out, data, pending)
         os.replace(spliced, path)
     finally:
         if os.path.exists(spliced):
             os.unlink(spliced)
+
+
+def _deflate():
+    """A raw deflate compressor for a sheet's part, in place of the one zipfile makes.
+
+    ISA-L's (python-isal) at its level 1 compresses the XL benchmark's 56 MB of sheet XML in
+    0.06 s where zlib's level 1 takes 0.26 s, into 8.0 MB instead of 8.5 MB: the helper thread
+    no longer holds the rows back (write_results at XL, medians of 7 in three alternating
+    runs: 0.66/0.60/0.67 -> 0.57/0.55/0.51 s). The stream is plain deflate, which every
+    reader inflates; zipfile still computes the CRC and writes the headers.
+    """
+    return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
 
 
 def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
