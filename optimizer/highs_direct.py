@@ -558,7 +558,9 @@ class Beside:
     highspy releases Python's interpreter lock while HiGHS solves (a Python loop beside the XL
     benchmark's 0.6 s run kept its full speed), so ``work`` costs the solve nothing while it is
     shorter than HiGHS's run. Leaving the block waits for ``work``; :meth:`check` then raises
-    what it raised, in the caller's thread (apart from the solver's own errors).
+    what it raised, in the caller's thread (apart from the solver's own errors). ``work``
+    must not run HiGHS: runs in two threads at once share HiGHS's global scheduler, which is
+    not safe (ERGO-Code/HiGHS issues 810 and 3141).
     """
 
     def __init__(self, work: Callable[[], object]) -> None:
