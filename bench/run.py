@@ -53,9 +53,11 @@ _LAUNCH = ("import os, sys, time\n"
            "sys.exit(os.waitstatus_to_exitcode(status))\n")
 
 
-def run_process(args: list[str], cwd: Path | None = None) -> dict[str, object]:
-    """Run ``python args...``; return wall seconds, peak memory (MB), exit code and stdout."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_process(args: list[str], cwd: Path | None = None,
+                root: Path = ROOT) -> dict[str, object]:
+    """Run ``python args...`` with the package of the checkout ``root``; return wall seconds,
+    peak memory (MB), exit code and stdout."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.TemporaryDirectory() as tmp:
         measured = Path(tmp) / "measured"

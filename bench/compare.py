@@ -1,0 +1,99 @@
+"""Two versions of the code timed in turn on one instance: is a change faster end to end?
+
+    git worktree add /tmp/before COMMIT          # the version to compare with
+    python -m bench.compare /tmp/before --size XL --runs 8
+
+This machine's timings drift by 10-30 % over minutes, more than most changes gain, so two
+benchmark runs made one after the other can mislead. Here each round runs, one after another,
+``sourcing solve`` from the other checkout, ``sourcing solve`` from this one, and HiGHS alone on
+the model's MPS (written once, by this checkout's ``--write-model``): a slow moment slows all
+three. Each process is timed as in :mod:`bench.run` (a small launcher, both checkouts compiled
+to bytecode first). Prints the medians and, for each version, the median of its round-by-round
+ratio to HiGHS alone: the issue 7 ratio with the drift taken out. ``--csv PATH`` keeps every
+round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import csv
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.run import INSTANCES, ROOT, run_process
+
+
+def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1) -> list[dict]:
+    """Rounds of (before, after, HiGHS alone) wall seconds on the generated instance."""
+    workbook = INSTANCES / f"{size}-{variant}-seed{seed}.xlsx"
+    if not workbook.exists():
+        done = run_process(["-m", "bench.generate", "--size", size, "--seed", str(seed), "-o",
+                            str(workbook)] + (["--lp"] if variant == "lp" else []))
+        if done["code"]:
+            raise RuntimeError(done["stderr"])
+    for root in (before, ROOT):
+        if not compileall.compile_dir(str(root / "optimizer"), quiet=1):
+            raise RuntimeError(f"cannot compile {root / 'optimizer'} to bytecode")
+    rounds = []
+    with tempfile.TemporaryDirectory(prefix="sourcing-compare-") as tmp:
+        work = Path(tmp)
+        model, output = work / "model.mps", work / "plan.xlsx"
+        first = run_process(["-m", "optimizer", "solve", str(workbook), "-o", str(output),
+                             "--write-model", str(model)], cwd=work)
+        if first["code"]:
+            raise RuntimeError(first["stderr"][-2000:])
+        solve = ["-m", "optimizer", "solve", str(workbook), "-o", str(output), "--json"]
+        for k in range(runs):
+            old = run_process(solve, cwd=work, root=before)
+            new = run_process(solve, cwd=work)
+            alone = run_process(["-m", "bench.highs_alone", str(model)])
+            for what, done in (("before", old), ("after", new), ("HiGHS alone", alone)):
+                if done["code"]:
+                    raise RuntimeError(f"{what} failed: {done['stderr'][-2000:]}")
+            rounds.append({"round": k, "before_seconds": old["wall"],
+                           "after_seconds": new["wall"], "highs_alone_seconds": alone["wall"]})
+            print(f"  round {k + 1}/{runs}: before {old['wall']:.2f} s, after {new['wall']:.2f} "
+                  f"s, HiGHS alone {alone['wall']:.2f} s", file=sys.stderr)
+    return rounds
+
+
+def summary(rounds: list[dict]) -> str:
+    """Medians, and each version's median round-by-round ratio to HiGHS alone."""
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    def ratio(key: str) -> float:
+        return statistics.median(r[key] / r["highs_alone_seconds"] for r in rounds)
+
+    return (f"before {median('before_seconds'):.3f} s ({ratio('before_seconds'):.2f}x HiGHS "
+            f"alone), after {median('after_seconds'):.3f} s ({ratio('after_seconds'):.2f}x), "
+            f"HiGHS alone {median('highs_alone_seconds'):.3f} s; medians of {len(rounds)} "
+            "rounds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.compare",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("before", type=Path, help="checkout of the version to compare with")
+    parser.add_argument("--size", default="XL", choices=["S", "M", "L", "XL"])
+    parser.add_argument("--variant", default="lp", choices=["lp", "mip"])
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--csv", type=Path, help="write every round here")
+    args = parser.parse_args(argv)
+    if not (args.before / "optimizer" / "__init__.py").exists():
+        parser.error(f"{args.before} is not a checkout of this project (no optimizer/)")
+    rounds = compare(args.before.resolve(), args.size, args.variant, args.runs)
+    if args.csv:
+        with args.csv.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rounds[0]))
+            writer.writeheader()
+            writer.writerows(rounds)
+    print(f"{args.size} {args.variant}: {summary(rounds)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
