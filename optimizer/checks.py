@@ -131,7 +131,7 @@ def in_data_order(data: SourcingData, plan: Plan) -> bool:
 
 
 def offer_sums(data: SourcingData, level: int, other: str | None,
-                values: np.ndarray) -> dict | None:
+               values: np.ndarray) -> dict | None:
     """``values`` (one per offer, in the data's order) summed by the offers' supplier
     (``level`` 0) or mineral (1), or by (``level``, ``other`` column) pairs: exactly what
     :func:`sum_by_key` gives over the same keys, keys in first-seen order, without making a key
