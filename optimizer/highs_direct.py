@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 from itertools import chain, groupby
 from operator import attrgetter
@@ -566,6 +567,7 @@ class Beside:
     def __init__(self, work: Callable[[], object]) -> None:
         self.work = work
         self.raised: BaseException | None = None
+        self.waited = 0.0  # seconds the block's end waited for ``work`` (HiGHS was done)
         self._thread: threading.Thread | None = None
 
     def _run(self) -> None:
@@ -582,7 +584,9 @@ class Beside:
 
     def __exit__(self, *_exc) -> None:
         if self._thread is not None:
+            started = time.perf_counter()
             self._thread.join()
+            self.waited = time.perf_counter() - started
 
     def check(self) -> None:
         """Raise what ``work`` raised, if anything."""
