@@ -131,22 +131,23 @@ def in_data_order(data: SourcingData, plan: Plan) -> bool:
 
 
 def offer_sums(data: SourcingData, level: int, other: str | None,
-               values: np.ndarray) -> dict | None:
+               values: np.ndarray) -> dict:
     """``values`` (one per offer, in the data's order) summed by the offers' supplier
     (``level`` 0) or mineral (1), or by (``level``, ``other`` column) pairs: exactly what
     :func:`sum_by_key` gives over the same keys, keys in first-seen order, without making a key
-    per offer. The index's own codes number the names; pairs are numbered by pandas. None
-    when ``other`` has a blank (no number to give it)."""
+    per offer. The index's own codes number the names; pairs are numbered by pandas. A blank
+    in ``other`` has no number: then the pairs are summed by :func:`sum_by_key` itself."""
     index = data.offers.index
     codes = index.codes[level]
     names = index.levels[level]
     if other is not None:
         second, seconds = pd.factorize(data.offers[other].to_numpy())
         if (second < 0).any():
-            return None
-        pair = codes.astype(np.int64) * max(len(seconds), 1) + second
-        codes, firsts = pd.factorize(pair)  # numbered in order of first appearance
+            return sum_by_key(zip(index.get_level_values(level).tolist(),
+                                  data.offers[other].tolist()), values)
         width = max(len(seconds), 1)
+        pair = codes.astype(np.int64) * width + second
+        codes, firsts = pd.factorize(pair)  # numbered in order of first appearance
         names = list(zip(names[firsts // width].tolist(),
                          np.asarray(seconds, dtype=object)[firsts % width].tolist()))
     else:
@@ -233,8 +234,9 @@ def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, flo
 def _supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     quantity = np.fromiter(plan.buy.values(), float, len(plan.buy))
-    by_pair = offer_sums(data, 1, "country", quantity) if in_data_order(data, plan) else None
-    if by_pair is None:
+    if in_data_order(data, plan):
+        by_pair = offer_sums(data, 1, "country", quantity)
+    else:
         pairs = zip(map(itemgetter(1), plan.buy), offer_values(data, plan, "country"))
         by_pair = sum_by_key(pairs, quantity)
     for (mm, c), q in by_pair.items():

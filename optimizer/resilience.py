@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .checks import Plan, offer_sums, offer_values, plan_cost, sum_by_key
+from .checks import Plan, offer_sums, offer_values, plan_cost
 from .data import Disruption, SourcingData
 
 STRESS_COLUMNS = ("case", "kind", "probability", "mineral", "demand", "shortfall",
@@ -92,9 +92,6 @@ def worst_country_loss(data: SourcingData, plan: Plan) -> dict[str, float]:
     capacity: dict[str, dict[str, float]] = {mm: {} for mm in data.minerals.index}
     offers = data.offers
     by_pair = offer_sums(data, 1, "country", offers["capacity"].to_numpy(float))
-    if by_pair is None:  # a blank country: pair by pair
-        by_pair = sum_by_key(zip(offers.index.get_level_values("mineral").tolist(),
-                                 offers["country"].tolist()), offers["capacity"].to_numpy(float))
     for (mm, country), cap in by_pair.items():  # summed in the offers' order, as a loop would
         capacity[mm][country] = cap
     needs = data.needs_funding()

@@ -172,6 +172,22 @@ def test_group_sums_by_the_datas_codes_equal_sums_by_key():
     assert list(offer_sums(d, 0, None, q).items()) == list(by_supplier.items())
 
 
+def test_group_sums_with_a_blank_country_are_summed_key_by_key():
+    """A blank has no code: offer_sums then sums the (mineral, country) pairs by key itself,
+    None as a country like any other, giving what sum_by_key gives."""
+    import numpy as np
+
+    from optimizer.checks import offer_sums, sum_by_key
+
+    d = _generated("S")
+    offers = d.offers.copy()
+    offers.iloc[3, offers.columns.get_loc("country")] = None
+    d = replace(d, offers=offers)
+    q = np.arange(len(offers), dtype=float)
+    pairs = zip(offers.index.get_level_values("mineral").tolist(), offers["country"].tolist())
+    assert list(offer_sums(d, 1, "country", q).items()) == list(sum_by_key(pairs, q).items())
+
+
 def test_a_plan_in_any_order_gets_the_same_checks_and_totals():
     """The independent check and the totals take a plan in the data's order through the
     offers' codes and any other plan key by key: a solved plan and the same plan with its
