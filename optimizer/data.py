@@ -224,8 +224,8 @@ class SourcingData:
         return caps
 
     def _cached(self, name: str, compute):
-        """``compute()`` once per data object, kept on it (the tables are treated as
-        read-only, as for :meth:`arcs`); so is the result."""
+        """``compute()`` once per data object, kept on it under ``name`` (the tables are
+        treated as read-only; so is the result): arcs, tariffs, caps and the like."""
         cached = self.__dict__.get(name)
         if cached is None:
             cached = compute()
@@ -298,19 +298,20 @@ class SourcingData:
         return self._tariffs().get((origin, self.sites.at[site, "country"], mineral), 0.0)
 
     def _tariffs(self) -> dict[tuple[str, str, str], float]:
-        cached = getattr(self, "_tariff_cache", None)
-        if cached is None:
-            cached = {}
+        """(origin, destination, mineral) -> rate, a specific mineral's row over a blank one;
+        made once per data object."""
+        def table() -> dict[tuple[str, str, str], float]:
+            rates: dict[tuple[str, str, str], float] = {}
             general = self.tariffs[self.tariffs["mineral"].isna()]
             for o, d, r in zip(general["origin"], general["destination"], general["rate"]):
                 for m in self.minerals.index:
-                    cached[(o, d, m)] = float(r)
+                    rates[(o, d, m)] = float(r)
             specific = self.tariffs[self.tariffs["mineral"].notna()]
             for o, d, m, r in zip(specific["origin"], specific["destination"],
                                   specific["mineral"], specific["rate"]):
-                cached[(o, d, m)] = float(r)
-            object.__setattr__(self, "_tariff_cache", cached)
-        return cached
+                rates[(o, d, m)] = float(r)
+            return rates
+        return self._cached("_tariff_cache", table)
 
     def arcs(self) -> pd.DataFrame:
         """Every way material can reach a site: one row per (source, mineral, site).
@@ -322,11 +323,7 @@ class SourcingData:
         only listed lanes exist (a lane for a specific mineral overrides a blank-mineral lane).
         Computed once per data object (treat the result as read-only).
         """
-        cached = getattr(self, "_arcs_cache", None)
-        if cached is None:
-            cached = self._arcs()
-            object.__setattr__(self, "_arcs_cache", cached)
-        return cached
+        return self._cached("_arcs_cache", self._arcs)
 
     def arc_keys(self) -> set[tuple[str, str, str]]:
         """The (source, mineral, site) of every row of :meth:`arcs`, as a set; computed once
