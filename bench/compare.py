@@ -16,27 +16,20 @@ round.
 from __future__ import annotations
 
 import argparse
-import compileall
 import csv
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import INSTANCES, ROOT, run_process
+from bench.run import compile_bytecode, instance, run_process
 
 
 def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1) -> list[dict]:
     """Rounds of (before, after, HiGHS alone) wall seconds on the generated instance."""
-    workbook = INSTANCES / f"{size}-{variant}-seed{seed}.xlsx"
-    if not workbook.exists():
-        done = run_process(["-m", "bench.generate", "--size", size, "--seed", str(seed), "-o",
-                            str(workbook)] + (["--lp"] if variant == "lp" else []))
-        if done["code"]:
-            raise RuntimeError(done["stderr"])
-    for root in (before, ROOT):
-        if not compileall.compile_dir(str(root / "optimizer"), quiet=1):
-            raise RuntimeError(f"cannot compile {root / 'optimizer'} to bytecode")
+    workbook = instance(size, variant, seed)
+    compile_bytecode()
+    compile_bytecode(before, ("optimizer",))
     rounds = []
     with tempfile.TemporaryDirectory(prefix="sourcing-compare-") as tmp:
         work = Path(tmp)

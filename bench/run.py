@@ -103,7 +103,8 @@ def machine() -> dict[str, object]:
             "load_average_at_start": os.getloadavg()}
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(root: Path = ROOT, packages: tuple[str, ...] = ("optimizer", "bench")
+                     ) -> None:
     """Compile the package's modules to bytecode (``__pycache__``, not committed), as
     ``pip install .`` does. The processes measured run the package from this checkout; where
     Python may not write bytecode (PYTHONDONTWRITEBYTECODE, set on the benchmark machine) each
@@ -112,21 +113,28 @@ def compile_bytecode() -> None:
     so compiled: like with like."""
     import compileall
 
-    for package in ("optimizer", "bench"):
-        if not compileall.compile_dir(str(ROOT / package), quiet=1):
-            raise RuntimeError(f"cannot compile {package} to bytecode")
+    for package in packages:
+        if not compileall.compile_dir(str(root / package), quiet=1):
+            raise RuntimeError(f"cannot compile {root / package} to bytecode")
 
 
-def bench_one(size: str, variant: str, seed: int, repeat: int, work: Path) -> tuple[dict, list]:
-    """Measure one instance; return (summary row, list of per-run rows)."""
-    stem = f"{size}-{variant}-seed{seed}"
-    workbook = INSTANCES / f"{stem}.xlsx"
+def instance(size: str, variant: str, seed: int) -> Path:
+    """The generated workbook of (size, variant, seed) in bench/instances/, made if missing."""
+    workbook = INSTANCES / f"{size}-{variant}-seed{seed}.xlsx"
     if not workbook.exists():
+        INSTANCES.mkdir(parents=True, exist_ok=True)
         args = ["-m", "bench.generate", "--size", size, "--seed", str(seed), "-o",
                 str(workbook)] + (["--lp"] if variant == "lp" else [])
         done = run_process(args)
         if done["code"]:
             raise RuntimeError(done["stderr"])
+    return workbook
+
+
+def bench_one(size: str, variant: str, seed: int, repeat: int, work: Path) -> tuple[dict, list]:
+    """Measure one instance; return (summary row, list of per-run rows)."""
+    stem = f"{size}-{variant}-seed{seed}"
+    workbook = instance(size, variant, seed)
     model = work / f"{stem}.mps"
     output = work / f"{stem}-plan.xlsx"
     first = run_process(["-m", "optimizer", "solve", str(workbook), "-o", str(output), "--json",
@@ -238,7 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for scaling.csv, scaling-runs.csv, scaling-machine.json")
     args = parser.parse_args(argv)
-    INSTANCES.mkdir(parents=True, exist_ok=True)
     compile_bytecode()
     info = machine()
     print(f"machine: {info}", file=sys.stderr)
