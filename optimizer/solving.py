@@ -7,6 +7,9 @@ would mean a bug, raises.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,7 +20,7 @@ import pandas as pd
 
 from .checks import Check, CostBreakdown, Plan, check_plan, checks_frame, plan_cost
 from .data import SourcingData
-from .errors import CheckError, SolverError
+from .errors import CheckError, OutputError, SolverError
 from .gcpause import pausing_gc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,7 +80,7 @@ class SolveResult:
     explain_seconds: float = 0.0  # wall time of the extra solves: marginals, cost_without_caps
     read_seconds: float = 0.0  # reading and validating the workbook (SourcingData.read_seconds)
     extract_seconds: float = 0.0  # solution -> plan, independent checks and output tables
-    write_model_seconds: float = 0.0  # writing the model file (solve(write_model=...))
+    write_model_seconds: float = 0.0  # waiting for the model file (solve(write_model=...))
     write_seconds: float = 0.0  # writing the results workbook (set by write_results)
 
     def timings(self) -> dict[str, float]:
@@ -130,6 +133,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
 
     ``write_model`` is a path ending in ``.mps`` or ``.lp``: the model exactly as handed to
     HiGHS is written there (by HiGHS itself, after the solve), for audit or to try other solvers.
+    On Linux a forked copy of the process writes it while this one reads the plan
+    (:class:`ModelFile`); the file is the same either way.
 
     ``beside`` is a function called with no arguments in a thread while HiGHS solves: HiGHS
     releases Python's interpreter lock meanwhile, so work that does not need the plan (the next
@@ -141,13 +146,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     """
     if write_model is not None:
         check_model_path(write_model)
-    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-    import pyomo.core as pyo
-    from .highs_direct import Beside, integer_columns_leak, solve_direct
+    from .highs_direct import Beside, solve_direct
     from .model import build_model
-    from .results import (allocations_table, budgets_table, country_shares_table,
-                          extract_plan, flows_table, investments_table, minerals_table,
-                          sites_table)
 
     settings = data.settings
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
@@ -183,16 +183,46 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         raise SolverError(f"the solver failed: {exc}") from exc
     work.check()
     solve_seconds = time.perf_counter() - started - work.waited  # the solver's time only
-    write_model_seconds = 0.0
-    if write_model is not None:
-        started = time.perf_counter()
-        _write_model(highs, Path(write_model))  # the highspy.Highs that solved it
-        write_model_seconds = time.perf_counter() - started
-
+    # the model file is written beside the plan's reading (optimizer/forked.py)
+    model_file = ModelFile(highs, Path(write_model)) if write_model is not None else None
     base = dict(solve_seconds=solve_seconds, build_seconds=build_seconds,
                 solver=solver_name(), input_file=data.source, created_at=created,
-                read_seconds=getattr(data, "read_seconds", 0.0),
-                write_model_seconds=write_model_seconds)
+                read_seconds=getattr(data, "read_seconds", 0.0))
+    try:
+        result, settled = _read_solution(data, model, res, highs, solver, time_limit, diagnose,
+                                         base)
+    except Exception:  # a failed check: the model file is wanted all the more (a bug report)
+        if model_file is not None:
+            with contextlib.suppress(OutputError):
+                model_file.finish()
+        raise
+    except BaseException:  # interrupted
+        if model_file is not None:
+            model_file.cancel()
+        raise
+    if model_file is not None:
+        result.write_model_seconds = model_file.finish()
+    if result.has_plan and (marginals or cost_without_caps):
+        from .marginals import explain_plan
+
+        # HiGHS still holds this plan unless _settle_binaries replaced it
+        direct = res if solver is None and settled == float(res.incumbent_objective) else None
+        explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
+                     marginals=marginals, cost_without_caps=cost_without_caps, direct=direct)
+    return result
+
+
+def _read_solution(data: SourcingData, model, res, highs, solver, time_limit: float,
+                   diagnose: bool, base: dict) -> tuple[SolveResult, float | None]:
+    """The result of a finished solve, before the explain columns: the checked plan and its
+    tables, or why there is none. Also returns the objective as settled (None: no plan)."""
+    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+    import pyomo.core as pyo
+    from .highs_direct import integer_columns_leak
+    from .results import (allocations_table, budgets_table, country_shares_table,
+                          extract_plan, flows_table, investments_table, minerals_table,
+                          sites_table)
+
     tc, ss = res.termination_condition, res.solution_status
     if ss not in (SolutionStatus.optimal, SolutionStatus.feasible):
         if tc in (TerminationCondition.provenInfeasible,
@@ -202,11 +232,11 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
 
             return SolveResult("infeasible", message="no plan satisfies every rule",
                                diagnosis=explain_safely(data, time_limit) if diagnose else None,
-                               **base)
+                               **base), None
         if tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit,
                   TerminationCondition.interrupted):
             return SolveResult("no_plan_found", message=f"no plan found within {time_limit:g} s",
-                               **base)
+                               **base), None
         raise SolverError(f"the solver stopped with {tc.name} and no plan")
 
     started = time.perf_counter()
@@ -265,14 +295,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         extract_seconds=time.perf_counter() - started,
         **base,
     )
-    if marginals or cost_without_caps:
-        from .marginals import explain_plan
-
-        # HiGHS still holds this plan unless _settle_binaries replaced it
-        direct = res if solver is None and settled == float(res.incumbent_objective) else None
-        explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
-                     marginals=marginals, cost_without_caps=cost_without_caps, direct=direct)
-    return result
+    return result, settled
 
 
 def _look_ups(data: SourcingData, model) -> None:
@@ -310,21 +333,80 @@ def check_model_path(path: str | Path) -> None:
 
 def _write_model(highs, path: Path) -> None:
     """Write the model held by ``highs`` (a highspy.Highs) to ``path``, atomically and quietly."""
-    from .errors import OutputError
     from .files import atomic_write
 
     flag = highs.getOptionValue("output_flag")
     flag = flag[1] if isinstance(flag, tuple) else flag  # highspy 1.15 gives (status, value)
     highs.setOptionValue("output_flag", False)  # else HiGHS logs to stdout (breaks --json)
-
-    def write(tmp: str) -> None:
-        if highs.writeModel(tmp).name == "kError":
-            raise OutputError(f"HiGHS could not write the model to {path}")
-
     try:
-        atomic_write(path, write, "the model")
+        atomic_write(path, lambda tmp: _highs_write(highs, tmp, path), "the model")
     finally:
         highs.setOptionValue("output_flag", flag)
+
+
+def _highs_write(highs, tmp: str, path: Path) -> None:
+    if highs.writeModel(tmp).name == "kError":
+        raise OutputError(f"HiGHS could not write the model to {path}")
+
+
+class ModelFile:
+    """The model held by ``highs`` written to ``path`` by a forked copy of the process
+    (optimizer/forked.py) while this one reads the plan; :meth:`finish` puts it in place.
+
+    ``Highs.writeModel`` holds Python's interpreter lock, so a thread would not help: at XL
+    it took 0.18-0.34 s of ``sourcing solve --write-model``. The copy writes the model as it
+    was at the fork, right after the solve, into a temporary file beside ``path``. Where
+    forking is not available, or the copy failed, :meth:`finish` writes the file in process
+    (raising OutputError with the usual message if it cannot); the file is the same.
+    """
+
+    def __init__(self, highs, path: Path) -> None:
+        from . import forked
+
+        self.highs, self.path = highs, path
+        self.started = time.perf_counter()
+        self.copy, self.tmp, self.waited = None, None, 0.0
+        if not forked.available():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix.lower(),
+                                            dir=path.parent)
+            os.close(fd)
+        except OSError:
+            return  # finish() writes it in process, and reports what is wrong
+        self.copy = forked.Forked(self._write_in_copy)
+        self.waited = time.perf_counter() - self.started
+
+    def _write_in_copy(self) -> None:
+        self.highs.setOptionValue("output_flag", False)  # the copy's own HiGHS: not restored
+        _highs_write(self.highs, self.tmp, self.path)
+
+    def finish(self) -> float:
+        """Wait for the copy and put the file in place; returns the seconds this process spent
+        on the model file (the fork, the wait and the rename; or the whole write)."""
+        from .files import atomic_write
+
+        started = time.perf_counter()
+        try:
+            if self.copy is not None and self.copy.wait():
+                atomic_write(self.path, lambda tmp: os.replace(self.tmp, tmp), "the model")
+            else:
+                _write_model(self.highs, self.path)
+        finally:
+            self._remove_tmp()
+        return self.waited + time.perf_counter() - started
+
+    def cancel(self) -> None:
+        """Stop the copy and remove its file (the solve failed)."""
+        if self.copy is not None:
+            self.copy.cancel()
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        if self.tmp is not None and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+        self.tmp = None
 
 
 def _settle_binaries(model, objective: float, time_limit: float) -> tuple[float, bool]:
