@@ -24,11 +24,13 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 import weakref
 import zipfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import orjson
@@ -38,6 +40,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from . import forked
+
 #: tables longer than this many rows have the rest spliced in by :func:`splice`: none are
 #: kept for openpyxl (50 were: 0.04-0.09 s more at L, 0.05 s at XL, medians of 6 alternating)
 FAST_AFTER = 0
@@ -45,6 +49,11 @@ FAST_AFTER = 0
 CHUNK_ROWS = 5000
 #: chunks formatted ahead of the one being compressed (at most this many held in memory)
 IN_FLIGHT = 4
+#: a table of at least this many cells has most of its rows formatted by a forked copy of the
+#: process (_Aside)
+FORK_CELLS = 100_000
+#: the share of such a table's rows formatted by this process, first (the copy does the rest)
+OWN_SHARE = 0.35
 #: pandas.api.types.infer_dtype kinds whose values this module writes exactly as openpyxl does
 WRITABLE = {"string", "floating", "integer", "boolean", "mixed-integer-float", "empty"}
 #: text starting with one of these gets Excel's quote prefix, here and in writer.set_text, so
@@ -64,6 +73,7 @@ class _Pending:
     # written otherwise (numbers, booleans, mixed)
     tails: list[dict[str, str] | None]
     last_styles: list[int | None] | None = None  # per row, for a number in the last column
+    aside: "_Aside | None" = None  # the forked copy formatting the later rows, if any
 
 
 _PENDING: "weakref.WeakKeyDictionary[object, _Pending]" = weakref.WeakKeyDictionary()
@@ -101,8 +111,16 @@ def defer_rows(ws, table: pd.DataFrame, first_row: int, formats: list[str | None
     quote_attr = _style_attr(probe.style_id)
     tails = [_text_tails(table[c].tolist(), quote_attr) if table[c].dtype.kind not in "fiub"
              else None for c in table.columns]
-    _PENDING[ws] = _Pending(table, first_row, number_styles, probe.style_id, tails,
-                            last_styles)
+    pending = _Pending(table, first_row, number_styles, probe.style_id, tails, last_styles)
+    if len(table) * len(table.columns) >= FORK_CELLS and _Aside.can_start():
+        # from now on, beside the rest of the writing
+        pending.aside = _Aside(pending, _round_rows(len(table) * OWN_SHARE))
+    _PENDING[ws] = pending
+
+
+def _round_rows(n: float) -> int:
+    """``n`` rows rounded to whole chunks, at least one."""
+    return max(1, round(n / CHUNK_ROWS)) * CHUNK_ROWS
 
 
 def cell_width(value) -> int:
@@ -171,6 +189,9 @@ def splice(path: str, wb) -> None:
                     _write_sheet(out, data, pending)
         os.replace(spliced, path)
     finally:
+        for pending in targets.values():  # stop a copy whose rows were not written (an error)
+            if pending.aside is not None:
+                pending.aside.end()
         if os.path.exists(spliced):
             os.unlink(spliced)
 
@@ -209,9 +230,11 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
     # in a helper thread (one at a time, in order), the next are formatted here. Up to
     # IN_FLIGHT chunks wait: the helper needs the GIL between calls, and waiting for each chunk
     # before formatting the next cost 0.02 s at L, 0.07 s at XL (medians of 8).
+    aside = pending.aside
+    own = _rows_xml(pending, 0, aside.start) if aside else _rows_xml(pending)
     with ThreadPoolExecutor(max_workers=1) as writer:
         written: deque = deque()
-        for chunk in _rows_xml(pending):
+        for chunk in (chain(own, aside.chunks()) if aside else own):
             if len(written) == IN_FLIGHT:
                 written.popleft().result()
             written.append(writer.submit(out.write, chunk))
@@ -220,8 +243,59 @@ def _write_sheet(out, xml: bytes, pending: _Pending) -> None:
     out.write(sep + tail)
 
 
-def _rows_xml(pending: _Pending):
-    """The rows as XML, in chunks of :data:`CHUNK_ROWS` rows (bytes).
+class _Aside:
+    """The rows of a table from ``start`` on, formatted by a forked copy of this process
+    (:mod:`optimizer.forked`).
+
+    Formatting is Python work, and Python runs one thread at a time. A copy forked when the
+    table is deferred formats its later rows on the other core while this process writes the
+    other sheets, saves the workbook and formats the rows before ``start``. The copy leaves
+    its XML in a temporary file. One copy at a time (two cores on the machine measured). If
+    the copy fails, its rows are formatted here, so an error (an illegal character) is raised
+    as without it.
+    """
+
+    running = 0  # copies started and not yet waited for
+
+    @classmethod
+    def can_start(cls) -> bool:
+        return cls.running == 0 and forked.available()
+
+    def __init__(self, pending: _Pending, start: int) -> None:
+        self.pending, self.start = pending, start
+        self.file = tempfile.TemporaryFile()
+        self.copy = forked.Forked(self._format)
+        _Aside.running += 1
+        self.end = weakref.finalize(self, _Aside._end, self.copy, self.file)
+
+    def _format(self) -> None:  # in the copy
+        fd = self.file.fileno()
+        for chunk in _rows_xml(self.pending, self.start):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+
+    @staticmethod
+    def _end(copy: forked.Forked, file) -> None:
+        copy.cancel()  # nothing left to stop once waited for
+        file.close()
+        _Aside.running -= 1
+
+    def chunks(self):
+        """The copy's XML in pieces of at most 1 MB once it is done (made here if it failed)."""
+        try:
+            if not self.copy.wait():
+                yield from _rows_xml(self.pending, self.start)
+                return
+            self.file.seek(0)
+            while piece := self.file.read(1 << 20):
+                yield piece
+        finally:
+            self.end()
+
+
+def _rows_xml(pending: _Pending, start: int = 0, stop: int | None = None):
+    """The rows ``start:stop`` as XML, in chunks of :data:`CHUNK_ROWS` rows (bytes).
 
     A chunk's rows come from one compiled f-string, a field per column: a number in a column
     with no blank in the chunk is formatted in it (floats by :func:`_float_texts`), a text cell
@@ -230,7 +304,7 @@ def _rows_xml(pending: _Pending):
     remains the way for a column with a blank in the chunk (its field takes the cells, "" for a
     blank), with anything but text and numbers, or with a format per row.
     """
-    table = pending.table
+    table = pending.table.iloc[start:stop]
     letters = [get_column_letter(j + 1) for j in range(len(table.columns))]
     number_attr = [_style_attr(s) for s in pending.number_styles]
     quote_attr = _style_attr(pending.quote_style)
@@ -243,7 +317,7 @@ def _rows_xml(pending: _Pending):
     last = len(letters) - 1
     for a in range(0, len(table), CHUNK_ROWS):
         b = min(a + CHUNK_ROWS, len(table))
-        rows = range(pending.first_row + a, pending.first_row + b)
+        rows = range(pending.first_row + start + a, pending.first_row + start + b)
         fields, args = [], [rows]
         for j, kind in enumerate(kinds):
             values = columns[j][a:b]
@@ -252,7 +326,7 @@ def _rows_xml(pending: _Pending):
                 # a format per row (the Charts sheet: shares and money in one column)
                 fields.append(f"{{{arg}}}")
                 args.append([_cell_xml(v, f"{letters[j]}{r}", _style_attr(s), quote_attr)
-                             for r, v, s in zip(rows, values, pending.last_styles[a:])])
+                             for r, v, s in zip(rows, values, pending.last_styles[start + a:])])
             elif kind == "f" and finite[j][a:b].all():  # no blank (NaN) either
                 fields.append(f"{cell}{number_attr[j]}><v>{{{arg}}}</v></c>")
                 args.append(_float_texts(values))

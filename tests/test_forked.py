@@ -1,6 +1,6 @@
-"""Steps run by a forked copy of the process (optimizer/forked.py): the model file. Whatever
-the copy does, the file is the one this process writes without it, byte for byte, and a copy
-that fails leaves the step to this process.
+"""Steps run by a forked copy of the process (optimizer/forked.py): the model file and the rows
+of the largest results table. Whatever the copy does, the files are the ones this process
+writes without it, byte for byte, and a copy that fails leaves the step to this process.
 
 The tiny workbook is gallium, demand 100, with China (200 at 10) capped at 60 % and Japan (80
 at 15): 60 * 10 + 40 * 15 = 1200.
@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import time
+import zipfile
 
+import pandas as pd
 import pytest
+from openpyxl.utils.exceptions import IllegalCharacterError
 
-from optimizer import CheckError, forked, read_workbook, solve, solving
+from optimizer import CheckError, forked, read_workbook, solve, solving, xlsx_fast
 from optimizer.checks import Check
+from optimizer.writer import SheetOut, new_workbook, save_workbook
 
 pytestmark = pytest.mark.skipif(not forked.available(), reason="forks only on Linux")
 
@@ -83,3 +87,69 @@ def test_the_model_file_is_kept_when_the_plan_fails_its_check(tiny_workbook, tmp
         solve(read_workbook(tiny_workbook), write_model=out / "tiny.mps")
     assert (out / "tiny.mps").stat().st_size > 0
     assert [p.name for p in out.iterdir()] == ["tiny.mps"]  # and no temporary file
+
+
+# --- the rows of a long table (xlsx_fast._Aside) -------------------------------------------------
+LONG = pd.DataFrame({
+    "supplier": [f"supplier {k % 37} & <co>" if k % 11 else "=not a formula"
+                 for k in range(3000)],
+    "mineral": ["gallium", "germanium", None] * 1000,
+    "quantity": [k / 7 if k % 13 else float("nan") for k in range(3000)],
+    "count": list(range(3000)),
+    "binding": [k % 2 == 0 for k in range(3000)],
+})
+
+
+def sheet_parts(tmp_path, name, table, fork: bool, **patches) -> dict[str, bytes]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(forked, "ENABLED", fork)
+        mp.setattr(xlsx_fast, "FORK_CELLS", 1000)  # LONG has 15,000 cells
+        mp.setattr(xlsx_fast, "CHUNK_ROWS", 400)  # several chunks on either side of the split
+        for attr, value in patches.items():
+            mp.setattr(xlsx_fast._Aside, attr, value)
+        path = save_workbook(new_workbook([SheetOut("Allocations", table, notes=["a note"])]),
+                             tmp_path / name)
+    with zipfile.ZipFile(path) as book:
+        return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+
+
+def test_rows_formatted_by_a_copy_are_the_rows_formatted_here(tmp_path):
+    started = []
+    original = xlsx_fast._Aside.__init__
+
+    def counted(self, pending, start):
+        started.append(start)
+        original(self, pending, start)
+
+    by_copy = sheet_parts(tmp_path, "copy.xlsx", LONG, fork=True, __init__=counted)
+    assert started and 0 < started[0] < len(LONG)  # the copy did the rows from there on
+    assert by_copy == sheet_parts(tmp_path, "here.xlsx", LONG, fork=False)
+
+
+def test_rows_are_formatted_here_when_the_copy_fails(tmp_path):
+    def fail(self):
+        raise RuntimeError("the copy cannot format")
+
+    assert sheet_parts(tmp_path, "failed.xlsx", LONG, fork=True, _format=fail) == \
+        sheet_parts(tmp_path, "here.xlsx", LONG, fork=False)
+
+
+def test_an_illegal_character_in_the_copys_rows_is_raised_here(tmp_path):
+    bad = LONG.copy()
+    bad.loc[2900, "supplier"] = "bad\x01"
+    with pytest.raises(IllegalCharacterError):
+        sheet_parts(tmp_path, "bad.xlsx", bad, fork=True)
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+    assert xlsx_fast._Aside.running == 0  # the next long table may fork again
+
+
+def test_a_copy_is_stopped_when_writing_fails_before_its_rows(tmp_path, monkeypatch):
+    """An error while the sheets before the long table are written: its copy is not left
+    running (nor counted as running, which would keep the next tables from forking)."""
+    def fail(out, xml, pending):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xlsx_fast, "_write_sheet", fail)
+    with pytest.raises(Exception, match="disk full"):
+        sheet_parts(tmp_path, "full.xlsx", LONG, fork=True)
+    assert xlsx_fast._Aside.running == 0
