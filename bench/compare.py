@@ -5,12 +5,13 @@
 
 This machine's timings drift by 10-30 % over minutes, more than most changes gain, so two
 benchmark runs made one after the other can mislead. Here each round runs, one after another,
-``sourcing solve`` from the other checkout, ``sourcing solve`` from this one, and HiGHS alone on
-the model's MPS (written once, by this checkout's ``--write-model``): a slow moment slows all
-three. Each process is timed as in :mod:`bench.run` (a small launcher, both checkouts compiled
+``sourcing solve`` from the other checkout and from this one (in turn first), and HiGHS alone
+on the model's MPS (written once, by this checkout's ``--write-model``): a slow moment slows
+all three. Each process is timed as in :mod:`bench.run` (a small launcher, both checkouts compiled
 to bytecode first). Prints the medians and, for each version, the median of its round-by-round
 ratio to HiGHS alone: the issue 7 ratio with the drift taken out. ``--csv PATH`` keeps every
-round.
+round. ``--write-model`` times the runs with ``--write-model`` too, as a harness that takes the
+model for HiGHS alone from the timed run itself would.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from pathlib import Path
 from bench.run import compile_bytecode, instance, run_process
 
 
-def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1) -> list[dict]:
-    """Rounds of (before, after, HiGHS alone) wall seconds on the generated instance."""
+def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1,
+            write_model: bool = False) -> list[dict]:
+    """Rounds of (before, after, HiGHS alone) wall seconds on the generated instance; with
+    ``write_model`` the timed runs also write the model file."""
     workbook = instance(size, variant, seed)
     compile_bytecode()
     compile_bytecode(before, ("optimizer",))
@@ -39,9 +42,16 @@ def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1) -> 
         if first["code"]:
             raise RuntimeError(first["stderr"][-2000:])
         solve = ["-m", "optimizer", "solve", str(workbook), "-o", str(output), "--json"]
+        written = ["--write-model", str(work / "timed.mps")] if write_model else []
         for k in range(runs):
-            old = run_process(solve, cwd=work, root=before)
-            new = run_process(solve, cwd=work)
+            # which version goes first alternates: on this machine the second of two runs
+            # in a row was often the slower (either version, 6 pairs each way)
+            if k % 2:
+                new = run_process(solve + written, cwd=work)
+                old = run_process(solve + written, cwd=work, root=before)
+            else:
+                old = run_process(solve + written, cwd=work, root=before)
+                new = run_process(solve + written, cwd=work)
             alone = run_process(["-m", "bench.highs_alone", str(model)])
             for what, done in (("before", old), ("after", new), ("HiGHS alone", alone)):
                 if done["code"]:
@@ -75,16 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", default="lp", choices=["lp", "mip"])
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--csv", type=Path, help="write every round here")
+    parser.add_argument("--write-model", action="store_true",
+                        help="time the runs with --write-model as well")
     args = parser.parse_args(argv)
     if not (args.before / "optimizer" / "__init__.py").exists():
         parser.error(f"{args.before} is not a checkout of this project (no optimizer/)")
-    rounds = compare(args.before.resolve(), args.size, args.variant, args.runs)
+    rounds = compare(args.before.resolve(), args.size, args.variant, args.runs,
+                     write_model=args.write_model)
     if args.csv:
         with args.csv.open("w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rounds[0]))
             writer.writeheader()
             writer.writerows(rounds)
-    print(f"{args.size} {args.variant}: {summary(rounds)}")
+    flag = " --write-model" if args.write_model else ""
+    print(f"{args.size} {args.variant}{flag}: {summary(rounds)}")
     return 0
 
 
