@@ -526,3 +526,28 @@ def test_the_formula_prefilter_never_misses_what_the_formula_scan_finds(xml, hol
 
     assert bool(_FORMULA.search(xml)) == holds
     assert _may_hold_formula(xml) == holds
+
+
+def test_a_formula_without_a_saved_value_reads_as_an_empty_cell():
+    """The reader scans a sheet's XML for such formulas only when a cell reads as empty: every
+    cell the scan finds must be one (calamine's reading of them)."""
+    from optimizer.reader import read_raw
+
+    raw = read_raw(FIXTURES / "formulas.xlsx")
+    found = [(name, r, j) for name, sheet in raw.sheets.items() for r, j in sheet.uncached]
+    assert found
+    for name, r, j in found:
+        assert raw.sheets[name].grid[r - 1][j] == ""
+
+
+@pytest.mark.parametrize("grid, empty", [
+    ([["supplier", "capacity"], ["CN-A", 200.0], ["JP-B", 0.0]], False),
+    ([["supplier", "capacity"], ["CN-A", ""], ["JP-B", 0.0]], True),
+    ([["supplier", "capacity"], ["CN-A", None]], True),
+    ([["supplier", "capacity"], ["CN-A"]], True),  # a short row
+    ([], False),
+])
+def test_only_a_sheet_with_an_empty_cell_is_scanned_for_formulas(grid, empty):
+    from optimizer.reader import _has_empty_cell
+
+    assert _has_empty_cell(grid) == empty
