@@ -46,7 +46,10 @@ class Forked:
             # The copy runs one Python step and writes a file: it takes no lock that another
             # thread of this process could have held at the fork, and never solves.
             warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no room for a copy: wait() says so, and the caller does the step
+                pid = None
         if pid == 0:  # the copy
             code = 1
             try:
@@ -55,7 +58,7 @@ class Forked:
                 code = 0
             finally:
                 os._exit(code)  # also on an exception: the parent does the step again
-        self._pid = pid
+        self._pid = pid or 0
 
     def wait(self) -> bool:
         """Wait for the copy to end; True when ``work`` returned without an exception."""

@@ -354,7 +354,7 @@ class ModelFile:
     (optimizer/forked.py) while this one reads the plan; :meth:`finish` puts it in place.
 
     ``Highs.writeModel`` holds Python's interpreter lock, so a thread would not help: at XL
-    it took 0.18-0.34 s of ``sourcing solve --write-model``. The copy writes the model as it
+    it took 0.14-0.34 s of ``sourcing solve --write-model``. The copy writes the model as it
     was at the fork, right after the solve, into a temporary file beside ``path``. Where
     forking is not available, or the copy failed, :meth:`finish` writes the file in process
     (raising OutputError with the usual message if it cannot); the file is the same.

@@ -38,6 +38,16 @@ def test_a_copy_whose_work_raises_reports_failure_and_prints_nothing(capfd):
     assert capfd.readouterr() == ("", "")
 
 
+def test_a_fork_that_fails_leaves_the_work_to_this_process(tmp_path, monkeypatch):
+    def no_room():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_room)
+    out = tmp_path / "done"
+    assert forked.Forked(lambda: out.write_text("copy")).wait() is False
+    assert not out.exists()
+
+
 def test_cancel_stops_a_copy_that_still_runs():
     copy = forked.Forked(lambda: time.sleep(60))
     started = time.perf_counter()
@@ -73,6 +83,16 @@ def test_the_model_file_is_written_here_when_the_copy_fails(tiny_workbook, tmp_p
         raise RuntimeError("the copy cannot write")
 
     monkeypatch.setattr(solving.ModelFile, "_write_in_copy", fail)
+    text = model_text(tiny_workbook, tmp_path / "tiny.lp", fork=True)
+    assert text == model_text(tiny_workbook, tmp_path / "here.lp", fork=False)
+
+
+def test_the_model_file_is_written_here_when_no_copy_can_be_forked(tiny_workbook, tmp_path,
+                                                                   monkeypatch):
+    def no_room():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_room)
     text = model_text(tiny_workbook, tmp_path / "tiny.lp", fork=True)
     assert text == model_text(tiny_workbook, tmp_path / "here.lp", fork=False)
 
@@ -124,6 +144,16 @@ def test_rows_formatted_by_a_copy_are_the_rows_formatted_here(tmp_path):
     by_copy = sheet_parts(tmp_path, "copy.xlsx", LONG, fork=True, __init__=counted)
     assert started and 0 < started[0] < len(LONG)  # the copy did the rows from there on
     assert by_copy == sheet_parts(tmp_path, "here.xlsx", LONG, fork=False)
+
+
+def test_rows_are_formatted_here_when_no_copy_can_be_forked(tmp_path, monkeypatch):
+    def no_room():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_room)
+    assert sheet_parts(tmp_path, "nofork.xlsx", LONG, fork=True) == \
+        sheet_parts(tmp_path, "here.xlsx", LONG, fork=False)
+    assert xlsx_fast._Aside.running == 0
 
 
 def test_rows_are_formatted_here_when_the_copy_fails(tmp_path):
