@@ -46,13 +46,10 @@ def _file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place.
-
-    An interrupted run leaves the old file or the new one, never half of one; the temporary
-    file is removed on any error. Raises :class:`OutputError` when the file cannot be written.
-    """
-    label = f"{what} to {target}" if what else str(target)
+def temp_beside(target: Path, what: str = "") -> str:
+    """A new, empty temporary file beside ``target`` (its folder made if need be), so that a
+    rename can put it in place (:func:`put_in_place`). Raises :class:`OutputError` when the
+    folder cannot take it."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix.lower(),
@@ -61,16 +58,45 @@ def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> 
         where = f"{what} to {target.parent}" if what else f"to {target.parent}"
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
     os.close(fd)
+    return tmp
+
+
+def put_in_place(tmp: str, target: Path, what: str = "") -> Path:
+    """Rename the written temporary file ``tmp`` (from :func:`temp_beside`) over ``target``,
+    with the permissions a plain save gives; ``tmp`` is removed on any error. Raises
+    :class:`OutputError` when it cannot be done."""
     try:
-        write(tmp)
         os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; keep what a plain save gives
         os.replace(tmp, target)
     except OSError as exc:
-        raise OutputError(f"cannot write {label}: {exc.strerror or exc}") from None
+        raise _cannot(target, what, exc) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
 
 
-__all__ = ["check_target", "atomic_write"]
+def atomic_write(target: Path, write: Callable[[str], None], what: str = "") -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place.
+
+    An interrupted run leaves the old file or the new one, never half of one; the temporary
+    file is removed on any error. Raises :class:`OutputError` when the file cannot be written.
+    """
+    tmp = temp_beside(target, what)
+    try:
+        try:
+            write(tmp)
+        except OSError as exc:
+            raise _cannot(target, what, exc) from None
+        return put_in_place(tmp, target, what)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _cannot(target: Path, what: str, exc: OSError) -> OutputError:
+    label = f"{what} to {target}" if what else str(target)
+    return OutputError(f"cannot write {label}: {exc.strerror or exc}")
+
+
+__all__ = ["atomic_write", "check_target", "put_in_place", "temp_beside"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -351,7 +350,8 @@ def _highs_write(highs, tmp: str, path: Path) -> None:
 
 class ModelFile:
     """The model held by ``highs`` written to ``path`` by a forked copy of the process
-    (optimizer/forked.py) while this one reads the plan; :meth:`finish` puts it in place.
+    (optimizer/forked.py) while this one reads the plan; :meth:`finish` puts it in place
+    (optimizer/files.py, as every output file).
 
     ``Highs.writeModel`` holds Python's interpreter lock, so a thread would not help: at XL
     it took 0.14-0.34 s of ``sourcing solve --write-model``. The copy writes the model as it
@@ -362,21 +362,19 @@ class ModelFile:
 
     def __init__(self, highs, path: Path) -> None:
         from . import forked
+        from .files import temp_beside
 
         self.highs, self.path = highs, path
-        self.started = time.perf_counter()
         self.copy, self.tmp, self.waited = None, None, 0.0
         if not forked.available():
             return
+        started = time.perf_counter()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix.lower(),
-                                            dir=path.parent)
-            os.close(fd)
-        except OSError:
+            self.tmp = temp_beside(path, "the model")
+        except OutputError:
             return  # finish() writes it in process, and reports what is wrong
         self.copy = forked.Forked(self._write_in_copy)
-        self.waited = time.perf_counter() - self.started
+        self.waited = time.perf_counter() - started
 
     def _write_in_copy(self) -> None:
         self.highs.setOptionValue("output_flag", False)  # the copy's own HiGHS: not restored
@@ -385,12 +383,12 @@ class ModelFile:
     def finish(self) -> float:
         """Wait for the copy and put the file in place; returns the seconds this process spent
         on the model file (the fork, the wait and the rename; or the whole write)."""
-        from .files import atomic_write
+        from .files import put_in_place
 
         started = time.perf_counter()
         try:
             if self.copy is not None and self.copy.wait():
-                atomic_write(self.path, lambda tmp: os.replace(self.tmp, tmp), "the model")
+                put_in_place(self.tmp, self.path, "the model")
             else:
                 _write_model(self.highs, self.path)
         finally:
