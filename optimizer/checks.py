@@ -156,6 +156,19 @@ def offer_sums(data: SourcingData, level: int, other: str | None,
     return dict(zip(names, np.bincount(codes, weights=values, minlength=len(names)).tolist()))
 
 
+def plan_offer_sums(data: SourcingData, plan: Plan, values: np.ndarray, level: int,
+                    other: str | None = None) -> dict:
+    """``values`` (one per offer of ``plan.buy``, in its order) summed as :func:`offer_sums`
+    sums them: by the offers' supplier (``level`` 0) or mineral (1), or by (that name,
+    ``data.offers[other]``) pairs. Through the offers' codes when the plan is in the data's
+    order (:func:`in_data_order`), else key by key (:func:`sum_by_key`): the same sums."""
+    if in_data_order(data, plan):
+        return offer_sums(data, level, other, values)
+    names = map(itemgetter(level), plan.buy)
+    return sum_by_key(names if other is None else
+                      zip(names, offer_values(data, plan, other)), values)
+
+
 def _offer_column(data: SourcingData, column: str) -> dict[tuple[str, str], object]:
     """offer (supplier, mineral) -> its value in ``column`` (built from plain lists: 5x faster
     than Series.to_dict on the offers' MultiIndex)."""
@@ -234,12 +247,7 @@ def supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, flo
 def _supply_by_country(data: SourcingData, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     quantity = np.fromiter(plan.buy.values(), float, len(plan.buy))
-    if in_data_order(data, plan):
-        by_pair = offer_sums(data, 1, "country", quantity)
-    else:
-        pairs = zip(map(itemgetter(1), plan.buy), offer_values(data, plan, "country"))
-        by_pair = sum_by_key(pairs, quantity)
-    for (mm, c), q in by_pair.items():
+    for (mm, c), q in plan_offer_sums(data, plan, quantity, 1, "country").items():
         out.setdefault(mm, {})[c] = q
     projects = data.projects
     for p, q in plan.make.items():
@@ -340,8 +348,7 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
                                          & (np.abs(sent - sourced) > _tols(sourced)))]
     record("lanes", failures, "every unit bought is shipped along an existing lane")
 
-    buy_by_supplier = offer_sums(data, 0, None, bought) if in_data_order(data, plan) else \
-        sum_by_key(map(itemgetter(0), plan.buy), bought)
+    buy_by_supplier = plan_offer_sums(data, plan, bought, 0)
     suppliers = data.suppliers
     names = suppliers.index.tolist()
     total = np.fromiter(map(buy_by_supplier.get, names, repeat(0.0)), float, len(names))
