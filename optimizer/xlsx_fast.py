@@ -269,11 +269,9 @@ class _Aside:
         self.end = weakref.finalize(self, _Aside._end, self.copy, self.file)
 
     def _format(self) -> None:  # in the copy
-        fd = self.file.fileno()
         for chunk in _rows_xml(self.pending, self.start):
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
+            self.file.write(chunk)
+        self.file.flush()  # the copy ends with os._exit, which flushes nothing
 
     @staticmethod
     def _end(copy: forked.Forked, file) -> None:

@@ -120,11 +120,13 @@ LONG = pd.DataFrame({
 })
 
 
-def sheet_parts(tmp_path, name, table, fork: bool, **patches) -> dict[str, bytes]:
+def sheet_parts(tmp_path, name, table, fork: bool, chunk_rows: int = 400,
+                **patches) -> dict[str, bytes]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(forked, "ENABLED", fork)
         mp.setattr(xlsx_fast, "FORK_CELLS", 1000)  # LONG has 15,000 cells
-        mp.setattr(xlsx_fast, "CHUNK_ROWS", 400)  # several chunks on either side of the split
+        # several chunks on either side of the split
+        mp.setattr(xlsx_fast, "CHUNK_ROWS", chunk_rows)
         for attr, value in patches.items():
             mp.setattr(xlsx_fast._Aside, attr, value)
         path = save_workbook(new_workbook([SheetOut("Allocations", table, notes=["a note"])]),
@@ -133,7 +135,8 @@ def sheet_parts(tmp_path, name, table, fork: bool, **patches) -> dict[str, bytes
         return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
 
 
-def test_rows_formatted_by_a_copy_are_the_rows_formatted_here(tmp_path):
+@pytest.mark.parametrize("chunk_rows", [400, 3])  # chunks larger and smaller than a buffer
+def test_rows_formatted_by_a_copy_are_the_rows_formatted_here(tmp_path, chunk_rows):
     started = []
     original = xlsx_fast._Aside.__init__
 
@@ -141,9 +144,11 @@ def test_rows_formatted_by_a_copy_are_the_rows_formatted_here(tmp_path):
         started.append(start)
         original(self, pending, start)
 
-    by_copy = sheet_parts(tmp_path, "copy.xlsx", LONG, fork=True, __init__=counted)
+    by_copy = sheet_parts(tmp_path, "copy.xlsx", LONG, fork=True, chunk_rows=chunk_rows,
+                          __init__=counted)
     assert started and 0 < started[0] < len(LONG)  # the copy did the rows from there on
-    assert by_copy == sheet_parts(tmp_path, "here.xlsx", LONG, fork=False)
+    assert by_copy == sheet_parts(tmp_path, "here.xlsx", LONG, fork=False,
+                                  chunk_rows=chunk_rows)
 
 
 def test_rows_are_formatted_here_when_no_copy_can_be_forked(tmp_path, monkeypatch):
