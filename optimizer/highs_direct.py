@@ -561,11 +561,14 @@ class Beside:
     shorter than HiGHS's run. Leaving the block waits for ``work``; :meth:`check` then raises
     what it raised, in the caller's thread (apart from the solver's own errors). ``work``
     must not run HiGHS: runs in two threads at once share HiGHS's global scheduler, which is
-    not safe (ERGO-Code/HiGHS issues 810 and 3141).
+    not safe (ERGO-Code/HiGHS issues 810 and 3141). ``handed`` is the hand-over's
+    ``(columns, rows)`` (as :func:`to_highs` returns them), set before ``work`` starts, for
+    work that looks up where components sit in HiGHS.
     """
 
     def __init__(self, work: Callable[[], object]) -> None:
         self.work = work
+        self.handed: tuple[list, list] | None = None
         self.raised: BaseException | None = None
         self.waited = 0.0  # seconds the block's end waited for ``work`` (HiGHS was done)
         self._thread: threading.Thread | None = None
@@ -612,6 +615,8 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
         highs.setOptionValue("time_limit", float(time_limit))
     if rel_gap is not None:
         highs.setOptionValue("mip_rel_gap", float(rel_gap))
+    if beside_run is not None:
+        beside_run.handed = (columns, rows)
     # started after the hand-over, which needs the interpreter lock itself
     with beside_run if beside_run is not None else contextlib.nullcontext():
         highs.run()

@@ -185,40 +185,85 @@ def _read_duals(direct):
     tolerance = 1e-7 * np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
     at_upper = finite & (value >= np.where(finite, upper, 0.0) - tolerance)
     bound = np.where(at_upper & (dual < 0), dual, 0.0)
-    return _ById(direct.rows, solution.row_dual), _ById(direct.columns, bound.tolist())
+    return _ById(direct.rows, np.asarray(solution.row_dual)), _ById(direct.columns, bound)
 
 
 class _ById:
-    """Values by Pyomo component, as ``.get`` reads them (a Pyomo variable is not hashable)."""
+    """Values by Pyomo component, as ``.get`` reads them (a Pyomo variable is not hashable),
+    and by HiGHS position (``values``: row or column order).
+
+    The look-up by component is made on first use: 100,000 columns take 0.03-0.04 s, and
+    a pure LP's marginal values read the arrays by position instead (:class:`Positions`).
+    """
 
     def __init__(self, components, values) -> None:
-        self._values = dict(zip(map(id, components), values))
+        self.values = np.asarray(values, dtype=float)
         self._components = components  # keeps the ids valid
+        self._by_id: dict[int, float] | None = None
+
+    def _values(self) -> dict[int, float]:
+        if self._by_id is None:
+            self._by_id = dict(zip(map(id, self._components), self.values.tolist()))
+        return self._by_id
 
     def get(self, component, default: float = 0.0) -> float:
-        return self._values.get(id(component), default)
+        return self._values().get(id(component), default)
 
     def values_of(self, components: list, default: float = 0.0) -> np.ndarray:
         """:meth:`get` of each of ``components``, as an array (C-level lookups)."""
-        return np.fromiter(map(self._values.get, map(id, components), repeat(default)),
+        return np.fromiter(map(self._values().get, map(id, components), repeat(default)),
                            dtype=float, count=len(components))
+
+    def at(self, positions: np.ndarray, default: float = 0.0) -> np.ndarray:
+        """The values at ``positions`` (-1: not a row or column of HiGHS, ``default``)."""
+        positions = np.asarray(positions, dtype=np.intp)
+        if not len(self.values):
+            return np.full(len(positions), default)
+        return np.where(positions >= 0, self.values[positions], default)
+
+
+class Positions:
+    """Where the components the marginal values read sit in HiGHS's arrays (-1: nowhere):
+    each offer's ``buy`` column (in ``model.buy_by_position`` order) and each country cap's
+    row (by (mineral, country)).
+
+    Made from the hand-over's ``columns`` and ``rows`` (:func:`optimizer.highs_direct.to_highs`),
+    so it can be made while HiGHS solves (``optimizer.solve`` does): at 100,000 offers it
+    takes about 0.05 s, and reading the duals by position after the solve replaces a look-up
+    per component (0.18 -> 0.04 s for the marginal values at XL, bench/README.md).
+    """
+
+    def __init__(self, model: pyo.ConcreteModel, columns: list, rows: list) -> None:
+        column_of = dict(zip(map(id, columns), range(len(columns))))
+        row_of = dict(zip(map(id, rows), range(len(rows))))
+        buy = model.buy_by_position
+        self.buy = np.fromiter(map(column_of.get, map(id, buy), repeat(-1)), dtype=np.intp,
+                               count=len(buy))
+        cap = getattr(model, "country_cap", None)
+        # _row_dual's rule: an inactive row has no dual (to_highs hands over active rows only)
+        self.cap_row = {} if cap is None else {
+            key: row_of.get(id(con), -1) for key, con in cap.items()}
 
 
 def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
-                        time_limit: float = 60.0, direct=None) -> bool:
+                        time_limit: float = 60.0, direct=None,
+                        positions: Positions | None = None) -> bool:
     """Fill CountryShares.saving_per_point and Allocations.capacity_value in ``result``.
 
     ``model`` is the solved model. ``direct`` is the :class:`optimizer.highs_direct.DirectResult`
     of that solve, when it was solved that way: the duals are then read from its ``Highs``
-    (an LP's straight away; a MIP's after one LP solve with the binaries fixed). Otherwise the
-    binaries are fixed in ``model`` for one LP solve and restored. Returns False, the columns
-    left blank, if the fixed LP could not be solved.
+    (an LP's straight away; a MIP's after one LP solve with the binaries fixed), and by
+    position, with ``positions`` (:class:`Positions` of that hand-over, made here if None).
+    Otherwise the binaries are fixed in ``model`` for one LP solve and restored. Returns
+    False, the columns left blank, if the fixed LP could not be solved.
     """
     if direct is not None:
         got = _direct_duals(direct)
         if got is None:
             return False
-        _fill_marginals(result, data, model, *got)
+        if positions is None:
+            positions = Positions(model, direct.columns, direct.rows)
+        _fill_marginals(result, data, model, *got, positions=positions)
         return True
     saved = [(v, v.domain, v.fixed, v.value)
              for v in model.component_data_objects(pyo.Var, descend_into=True)]
@@ -239,12 +284,22 @@ def add_marginal_values(result, data: SourcingData, model: pyo.ConcreteModel,
 
 
 def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
-                    bound_duals) -> None:
+                    bound_duals, positions: Positions | None = None) -> None:
+    """The two columns from ``duals`` by constraint and ``bound_duals`` by variable, read by
+    HiGHS position where ``positions`` is given (the same numbers, without a look-up per
+    component: see :class:`Positions`)."""
     shares = result.country_shares
     if len(shares):
-        shares["saving_per_point"] = [
-            saving_per_point(model, duals, m, c)
-            for m, c in zip(shares["mineral"].tolist(), shares["country"].tolist())]
+        minerals, countries = shares["mineral"].tolist(), shares["country"].tolist()
+        if positions is None:
+            shares["saving_per_point"] = [saving_per_point(model, duals, m, c)
+                                          for m, c in zip(minerals, countries)]
+        else:  # saving_per_point's arithmetic, the cap's dual read by its row
+            y = duals.at([positions.cap_row.get(key, -1) for key in zip(minerals, countries)])
+            supplied = {m: _value(model.supplied[m]) if m in model.supplied else 0.0
+                        for m in set(minerals)}
+            shares["saving_per_point"] = [_clean(-y_i * supplied[m] * POINT)
+                                          for y_i, m in zip(y.tolist(), minerals)]
     alloc = result.allocations
     if len(alloc):
         projects = set(data.projects.index)
@@ -255,7 +310,9 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
         sources = alloc["supplier"].tolist()
         rows = list(map(position.get, zip(sources, alloc["mineral"].tolist())))  # None: project
         if bound_only:
-            by_position = _clean_all(-bound_duals.values_of(model.buy_by_position)).tolist()
+            bound = bound_duals.values_of(model.buy_by_position) if positions is None \
+                else bound_duals.at(positions.buy)
+            by_position = _clean_all(-bound).tolist()
             values = [None if at is None else by_position[at] for at in rows]
         else:
             values = [None if at is None else
@@ -475,20 +532,23 @@ class WarmResolve:
 
 def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
                  time_limit: float = 60.0, mip_gap: float = 1e-4, marginals: bool = True,
-                 cost_without_caps: bool = True, direct=None) -> None:
+                 cost_without_caps: bool = True, direct=None,
+                 positions: Positions | None = None) -> None:
     """Add the marginal values, budget options and cost_without_caps to a solved ``result``.
 
     Called by :func:`optimizer.solve`, which passes ``direct`` (the
     :class:`optimizer.highs_direct.DirectResult` of the solve) when the plan came straight from
     it: the duals are then read from HiGHS and a pure LP's cost without caps is a warm re-solve
-    of the same ``Highs``. ``result.explain_seconds`` records the time it took.
+    of the same ``Highs``; ``positions``, if given, are the :class:`Positions` of that hand-over
+    (made while HiGHS solved). ``result.explain_seconds`` records the time it took.
     """
     started = time.perf_counter()
     warm = direct is not None and data.settings.objective == "cost"
     mip = warm and bool(len(integer_columns(direct.highs)))
     again = WarmResolve(direct, model) if mip else None  # before the duals move HiGHS's solution
     if marginals:
-        add_marginal_values(result, data, model, time_limit, direct=direct)
+        add_marginal_values(result, data, model, time_limit, direct=direct,
+                            positions=positions)
         add_budget_options(result, data, time_limit, mip_gap, again=again)
     if cost_without_caps:
         if warm and not mip:
@@ -502,5 +562,5 @@ def explain_plan(result, data: SourcingData, model: pyo.ConcreteModel,
 
 __all__ = ["explain_plan", "add_marginal_values", "add_budget_options", "next_project",
            "solve_without_caps", "lp_without_caps", "CAP_ROWS", "without_caps", "WarmResolve",
-           "saving_per_point", "offer_capacity_value",
+           "Positions", "saving_per_point", "offer_capacity_value",
            "project_capacity_value", "UNCAPS", "POINT"]

@@ -164,8 +164,14 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         options["threads"] = threads
     started = time.perf_counter()
 
+    positions = []  # where the marginal values will read HiGHS's duals, made beside HiGHS
+
     def beside_highs() -> None:
         _look_ups(data, model)
+        if marginals and work.handed is not None:
+            from .marginals import Positions
+
+            positions.append(Positions(model, *work.handed))
         if beside is not None:
             beside()
 
@@ -207,7 +213,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         # HiGHS still holds this plan unless _settle_binaries replaced it
         direct = res if solver is None and settled == float(res.incumbent_objective) else None
         explain_plan(result, data, model, time_limit=time_limit, mip_gap=mip_gap,
-                     marginals=marginals, cost_without_caps=cost_without_caps, direct=direct)
+                     marginals=marginals, cost_without_caps=cost_without_caps, direct=direct,
+                     positions=positions[0] if direct is not None and positions else None)
     return result
 
 

@@ -115,6 +115,43 @@ def test_capacity_value_of_a_used_contract_and_a_funded_project():
         pytest.approx(6.0)
 
 
+@pytest.mark.parametrize("make", ["three_countries", "project_and_bound_offer"])
+def test_marginal_values_read_by_highs_position_equal_those_read_by_component(make):
+    """optimizer.solve reads the duals by HiGHS row and column (marginals.Positions, made
+    while HiGHS solves); the look-up by Pyomo component gives the same numbers, exactly.
+    three_countries: binding caps (China 10, Japan 8, Peru 0 per point). The other: an offer
+    at its capacity (A: 14 - 10 = 4) and a project at its capacity (P: 14 - 8 = 6)."""
+    import copy
+
+    from optimizer.highs_direct import solve_direct
+    from optimizer.marginals import Positions, _direct_duals, _fill_marginals
+
+    d = three_countries() if make == "three_countries" else data(
+        minerals=[{"mineral": "cobalt", "demand": 150}], suppliers=TWO_SUPPLIERS,
+        offers=[{"supplier": "A", "mineral": "cobalt", "unit_cost": 10, "capacity": 100},
+                {"supplier": "B", "mineral": "cobalt", "unit_cost": 14, "capacity": 500}],
+        projects=[{"project": "P", "mineral": "cobalt", "country": "USA", "capacity": 30,
+                   "unit_cost": 8, "capex": 100}])
+    result = solve(d, marginals=False, cost_without_caps=False)
+    model = build_model(d)
+    direct = solve_direct(model)
+    direct.load_vars()
+    by_component, by_position = copy.deepcopy(result), copy.deepcopy(result)
+    _fill_marginals(by_component, d, model, *_direct_duals(direct))
+    _fill_marginals(by_position, d, model, *_direct_duals(direct),
+                    positions=Positions(model, direct.columns, direct.rows))
+    for table in ("country_shares", "allocations"):
+        assert getattr(by_position, table).equals(getattr(by_component, table))
+    values = dict(zip(by_position.allocations["supplier"],
+                      by_position.allocations["capacity_value"]))
+    savings = dict(zip(by_position.country_shares["country"],
+                       by_position.country_shares["saving_per_point"]))
+    if make == "three_countries":
+        assert savings == pytest.approx({"China": 10.0, "Japan": 8.0, "Peru": 0.0})
+    else:
+        assert values == pytest.approx({"A": 4.0, "P": 6.0, "B": 0.0})
+
+
 def test_budget_next_project_by_hand():
     """Demand 100 of cobalt; offer A at 20/unit. Projects, 50 units each, budget line 100:
     P1 at 10/unit, capex 60 (6/year): saves 50 * 10 - 6 = 494;
