@@ -1,12 +1,11 @@
 """One step run by a forked copy of this process, on the other core, while this one goes on.
 
-Python runs one thread at a time, and two steps of a large solve hold the interpreter lock
-throughout: HiGHS writing the model file (``--write-model``; about 0.2-0.3 s at XL, and
-``Highs.writeModel`` keeps the lock) and formatting the rows of the results workbook. On Linux
-a forked copy of the process can run such a step: it starts in about 10 ms at XL, shares the
-parent's memory copy-on-write, does that one step, leaves its output in a file and ends with
-``os._exit`` (no atexit handlers, no flushing of the parent's buffers, no clean-up of state it
-shares with the parent).
+Python runs one thread at a time, and formatting the rows of the results workbook holds the
+interpreter lock throughout. On Linux a forked copy of the process can run such a step: it
+starts in about 10 ms at XL, shares the parent's memory copy-on-write, does that one step,
+leaves its output in a file and ends with ``os._exit`` (no atexit handlers, no flushing of the
+parent's buffers, no clean-up of state it shares with the parent). The copy is not free: every
+page the parent writes to while it lives is copied first (refcounts count as writes).
 
 Callers always keep a way to do the step themselves: :meth:`Forked.wait` says whether the copy
 succeeded, and if it did not (or forking is not available: Windows, macOS, :data:`ENABLED`

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from itertools import chain, groupby
 from operator import attrgetter
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -488,6 +488,43 @@ def _cost(repn, position: dict, n_col: int) -> np.ndarray | None:
     return cost
 
 
+@dataclass(frozen=True)
+class LpArrays:
+    """The LP (or MIP) handed to HiGHS, as the arrays given to ``passModel``: ``start``,
+    ``index`` and ``value`` the constraint matrix row by row; ``integer`` marks the integer
+    columns (None: none). Also what :mod:`optimizer.highs_c` writes the model file from."""
+
+    sense_minimize: bool
+    offset: float
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    integer: np.ndarray | None
+
+    @property
+    def num_col(self) -> int:
+        return len(self.cost)
+
+    @property
+    def num_row(self) -> int:
+        return len(self.row_lower)
+
+
+class HandOver(NamedTuple):
+    """A model as handed to HiGHS: ``columns[j]`` the Pyomo variable of column j, ``rows[i]``
+    the Pyomo constraint of row i, ``lp`` the arrays passed."""
+
+    highs: object  # the highspy.Highs holding the model
+    columns: list
+    rows: list
+    lp: LpArrays
+
+
 def to_highs(model: pyo.ConcreteModel):
     """The model's active constraints and its one active objective in a new ``highspy.Highs``.
 
@@ -495,6 +532,11 @@ def to_highs(model: pyo.ConcreteModel):
     ``rows[i]`` the Pyomo constraint of row i. Raises ValueError for a nonlinear constraint or
     objective. A whole :class:`optimizer.arrays.ArrayRows` is passed on from its arrays.
     """
+    return hand_over(model)[:3]
+
+
+def hand_over(model: pyo.ConcreteModel) -> HandOver:
+    """:func:`to_highs`, also returning the arrays handed over (:class:`HandOver`)."""
     import highspy
 
     inf = highspy.kHighsInf
@@ -532,25 +574,28 @@ def to_highs(model: pyo.ConcreteModel):
         visitor = LinearRepnVisitor({}, var_recorder=recorder)
         cost = _cost(_walk(objective.expr, visitor, recorder, True), position, n_col)
 
+    arrays = LpArrays(objective.sense == pyo.minimize, float(cost_repn.constant), cost,
+                      col_lower, col_upper, row_lower, row_upper, start, index, value,
+                      integer if integer.any() else None)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, n_row
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
     lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-    lp.offset_ = float(cost_repn.constant)
-    lp.sense_ = highspy.ObjSense.kMinimize if objective.sense == pyo.minimize \
+    lp.offset_ = arrays.offset
+    lp.sense_ = highspy.ObjSense.kMinimize if arrays.sense_minimize \
         else highspy.ObjSense.kMaximize
     matrix = lp.a_matrix_
     matrix.format_ = highspy.MatrixFormat.kRowwise
     matrix.num_col_, matrix.num_row_ = n_col, n_row
     matrix.start_, matrix.index_, matrix.value_ = start, index, value
     lp.a_matrix_ = matrix
-    if integer.any():
+    if arrays.integer is not None:
         lp.integrality_ = [highspy.HighsVarType.kInteger if k else
                            highspy.HighsVarType.kContinuous for k in integer]
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(lp)
-    return highs, columns, constraints
+    return HandOver(highs, columns, constraints, arrays)
 
 
 class Beside:
@@ -561,14 +606,13 @@ class Beside:
     shorter than HiGHS's run. Leaving the block waits for ``work``; :meth:`check` then raises
     what it raised, in the caller's thread (apart from the solver's own errors). ``work``
     must not run HiGHS: runs in two threads at once share HiGHS's global scheduler, which is
-    not safe (ERGO-Code/HiGHS issues 810 and 3141). ``handed`` is the hand-over's
-    ``(columns, rows)`` (as :func:`to_highs` returns them), set before ``work`` starts, for
-    work that looks up where components sit in HiGHS.
+    not safe (ERGO-Code/HiGHS issues 810 and 3141). ``handed`` is the :class:`HandOver` of
+    the model being solved, set before ``work`` starts, for work that reads it.
     """
 
     def __init__(self, work: Callable[[], object]) -> None:
         self.work = work
-        self.handed: tuple[list, list] | None = None
+        self.handed: HandOver | None = None
         self.raised: BaseException | None = None
         self.waited = 0.0  # seconds the block's end waited for ``work`` (HiGHS was done)
         self._thread: threading.Thread | None = None
@@ -608,7 +652,8 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
     """
     import highspy
 
-    highs, columns, rows = to_highs(model)
+    handed = hand_over(model)
+    highs, columns, rows = handed[:3]
     if threads is not None:
         highs.setOptionValue("threads", int(threads))
     if time_limit is not None:
@@ -616,7 +661,7 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
     if rel_gap is not None:
         highs.setOptionValue("mip_rel_gap", float(rel_gap))
     if beside_run is not None:
-        beside_run.handed = (columns, rows)
+        beside_run.handed = handed
     # started after the hand-over, which needs the interpreter lock itself
     with beside_run if beside_run is not None else contextlib.nullcontext():
         highs.run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -131,9 +132,9 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     :mod:`optimizer.marginals`).
 
     ``write_model`` is a path ending in ``.mps`` or ``.lp``: the model exactly as handed to
-    HiGHS is written there (by HiGHS itself, after the solve), for audit or to try other solvers.
-    On Linux a forked copy of the process writes it while this one reads the plan
-    (:class:`ModelFile`); the file is the same either way.
+    HiGHS is written there (by HiGHS itself), for audit or to try other solvers. HiGHS's C API
+    writes it from a thread while the plan is read (:class:`ModelFile`); the file is the same
+    as highspy's ``writeModel`` after the solve, which is the fallback.
 
     ``beside`` is a function called with no arguments in a thread while HiGHS solves: HiGHS
     releases Python's interpreter lock meanwhile, so work that does not need the plan (the next
@@ -171,7 +172,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         if marginals and work.handed is not None:
             from .marginals import Positions
 
-            positions.append(Positions(model, *work.handed))
+            positions.append(Positions(model, work.handed.columns, work.handed.rows))
         if beside is not None:
             beside()
 
@@ -188,8 +189,9 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         raise SolverError(f"the solver failed: {exc}") from exc
     work.check()
     solve_seconds = time.perf_counter() - started - work.waited  # the solver's time only
-    # the model file is written beside the plan's reading (optimizer/forked.py)
-    model_file = ModelFile(highs, Path(write_model)) if write_model is not None else None
+    model_file = ModelFile(Path(write_model)) if write_model is not None else None
+    if model_file is not None and work.handed is not None:
+        model_file.start(work.handed.lp)  # beside the plan's reading, which is Python work
     base = dict(solve_seconds=solve_seconds, build_seconds=build_seconds,
                 solver=solver_name(), input_file=data.source, created_at=created,
                 read_seconds=getattr(data, "read_seconds", 0.0))
@@ -199,14 +201,14 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     except Exception:  # a failed check: the model file is wanted all the more (a bug report)
         if model_file is not None:
             with contextlib.suppress(OutputError):
-                model_file.finish()
+                model_file.finish(highs)
         raise
     except BaseException:  # interrupted
         if model_file is not None:
             model_file.cancel()
         raise
     if model_file is not None:
-        result.write_model_seconds = model_file.finish()
+        result.write_model_seconds = model_file.finish(highs)
     if result.has_plan and (marginals or cost_without_caps):
         from .marginals import explain_plan
 
@@ -356,56 +358,75 @@ def _highs_write(highs, tmp: str, path: Path) -> None:
 
 
 class ModelFile:
-    """The model held by ``highs`` written to ``path`` by a forked copy of the process
-    (optimizer/forked.py) while this one reads the plan; :meth:`finish` puts it in place
-    (optimizer/files.py, as every output file).
+    """The model as handed to HiGHS, written to ``path`` from a thread through HiGHS's C API
+    (:mod:`optimizer.highs_c`) while the solve reads the plan; :meth:`finish` puts the file
+    in place (optimizer/files.py, as every output file).
 
-    ``Highs.writeModel`` holds Python's interpreter lock, so a thread would not help: at XL
-    it took 0.14-0.34 s of ``sourcing solve --write-model``. The copy writes the model as it
-    was at the fork, right after the solve, into a temporary file beside ``path``. Where
-    forking is not available, or the copy failed, :meth:`finish` writes the file in process
-    (raising OutputError with the usual message if it cannot); the file is the same.
+    ``Highs.writeModel`` holds Python's interpreter lock (0.14-0.3 s at XL); the C API does
+    not, so the file is written on the other core. :meth:`start` is called with the arrays
+    handed over, right after the solve: started beside HiGHS instead, it would lengthen the
+    solve of small models, which ends before the write. Where it was not started (a re-used
+    model), the C API is not available or it failed, :meth:`finish` writes the file with
+    highspy, in process (raising OutputError with the usual message if it cannot); the file
+    is the same.
     """
 
-    def __init__(self, highs, path: Path) -> None:
-        from . import forked
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        self.thread: threading.Thread | None = None
+        self.written = False
+        self.seconds = 0.0  # this thread's time on the file: start() and finish()
+
+    def start(self, lp) -> None:
+        """Start writing ``lp`` (:class:`optimizer.highs_direct.LpArrays`) in a thread."""
+        from . import highs_c
         from .files import temp_beside
 
-        self.highs, self.path = highs, path
-        self.copy, self.tmp, self.waited = None, None, 0.0
-        if not forked.available():
-            return
         started = time.perf_counter()
+        if not highs_c.available():
+            return
         try:
-            self.tmp = temp_beside(path, "the model")
+            self.tmp = temp_beside(self.path, "the model")
         except OutputError:
             return  # finish() writes it in process, and reports what is wrong
-        self.copy = forked.Forked(self._write_in_copy)
-        self.waited = time.perf_counter() - started
+        self.thread = threading.Thread(target=self._write, args=(lp, self.tmp),
+                                       name="sourcing-model-file", daemon=True)
+        self.thread.start()
+        self.seconds += time.perf_counter() - started
 
-    def _write_in_copy(self) -> None:
-        self.highs.setOptionValue("output_flag", False)  # the copy's own HiGHS: not restored
-        _highs_write(self.highs, self.tmp, self.path)
+    def _write(self, lp, tmp: str) -> None:
+        from . import highs_c
 
-    def finish(self) -> float:
-        """Wait for the copy and put the file in place; returns the seconds this process spent
-        on the model file (the fork, the wait and the rename; or the whole write)."""
+        try:
+            self.written = highs_c.write_model(lp, tmp)
+        except Exception:  # finish() writes it in process, with highspy's own errors
+            self.written = False
+
+    def finish(self, highs) -> float:
+        """Wait for the thread and put the file in place, or write the model ``highs`` holds
+        here; returns the seconds this thread spent on the file (the start, the wait and the
+        rename; or the whole write)."""
         from .files import put_in_place
 
         started = time.perf_counter()
         try:
-            if self.copy is not None and self.copy.wait():
+            if self.thread is not None:
+                self.thread.join()
+            if self.written:
                 put_in_place(self.tmp, self.path, "the model")
             else:
-                _write_model(self.highs, self.path)
+                _write_model(highs, self.path)
         finally:
             self._remove_tmp()
-        return self.waited + time.perf_counter() - started
+        self.seconds += time.perf_counter() - started
+        return self.seconds
 
     def cancel(self) -> None:
-        """Stop the copy and remove its file (the solve failed)."""
-        if self.copy is not None:
-            self.copy.cancel()
+        """Remove the file being written (the solve failed); the write itself, in HiGHS,
+        cannot be stopped, so this waits for it."""
+        if self.thread is not None:
+            self.thread.join()
         self._remove_tmp()
 
     def _remove_tmp(self) -> None:
