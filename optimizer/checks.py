@@ -112,6 +112,17 @@ def sum_by_key(keys, values: np.ndarray) -> dict:
     return dict(zip(index, np.bincount(codes, weights=values, minlength=len(index)).tolist()))
 
 
+def _sum_by_source(ship: dict, quantities: np.ndarray) -> dict:
+    """``quantities`` (one per arc of ``ship``) summed by (source, mineral), as
+    :func:`sum_by_key` sums them. With one site every source ships along one arc: the keys
+    are then distinct, which the dict's length shows, and each sum is its one quantity added
+    to 0.0, as bincount adds it (0.04 -> 0.015 s for 100,000 arcs)."""
+    alone = dict(zip(map(itemgetter(0, 1), ship), (0.0 + quantities).tolist()))
+    if len(alone) < len(ship):  # a source ships along several arcs
+        return sum_by_key(map(itemgetter(0, 1), ship), quantities)
+    return alone
+
+
 def values_for(d: dict, keys: dict, default: object = None):
     """``d.get(k, default)`` for each key of ``keys``, in its order.
 
@@ -335,7 +346,7 @@ def check_plan(data: SourcingData, plan: Plan, objective: float | None) -> list[
     failures = [] if lanes.issuperset(positive) else [
         f"{arc[0]} ships {arc[1]} to {arc[2]} with no lane" for arc in positive
         if arc not in lanes]
-    shipped = sum_by_key(map(itemgetter(0, 1), plan.ship), ship)  # (source, mineral) -> q
+    shipped = _sum_by_source(plan.ship, ship)  # (source, mineral) -> q
     sources: dict[tuple[str, str], float] = defaultdict(float, plan.buy)  # offers are unique
     for p, q in plan.make.items():
         sources[(p, data.projects.at[p, "mineral"])] += q

@@ -56,6 +56,7 @@ class Index:
     inflow: dict[tuple[str, str], tuple[list, list]] = field(default_factory=dict)
     suppliers_with_capacity: list[str] = field(default_factory=list)
     suppliers_with_fixed_cost: list[str] = field(default_factory=list)
+    site_names: list[str] = field(default_factory=list)  # data.site_names()
 
     # The groups as offers, made on first use: only the rules of a MIP and the diagnosis read
     # them, and making their 100,000 tuples up front was a third of Index.from_data.
@@ -72,6 +73,14 @@ class Index:
     def position_of_offer(self) -> dict[Offer, int]:
         """Each offer's position in ``offers`` (the order ``buy`` was built in)."""
         return dict(zip(self.offers, range(len(self.offers))))
+
+    @cached_property
+    def single_site_arcs(self) -> list[tuple[str, str, str]]:
+        """Without a network, each offer's one arc (supplier, mineral, the site), in ``offers``
+        order: the keys of a plan's shipments (results.extract_plan), made while HiGHS
+        solves (optimizer.solve)."""
+        site = self.site_names[0]
+        return [(supplier, mineral, site) for supplier, mineral in self.offers]
 
     @cached_property
     def offers_of_supplier(self) -> dict[str, list[Offer]]:
@@ -118,6 +127,7 @@ class Index:
         ix.projects_of_mineral, ix.projects_of = dict(p_by_mineral), dict(p_by_pair)
         ix.projects_of_budget = dict(p_by_budget)
         ix.demand = data.site_demand()
+        ix.site_names = data.site_names()
         if data.settings.allow_shortfall:
             ix.short_minerals = list(ix.demand)
         ix.network = data.has_sites

@@ -6,7 +6,7 @@ plan and the input data only, so they agree with the independent checks by const
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -29,9 +29,14 @@ def _clean(value: float | None) -> float:
 def _values(var) -> list[float]:
     """:func:`_clean` value of each element of an indexed variable, in its index order (or of
     each variable of a list)."""
+    return _value_array(var).tolist()
+
+
+def _value_array(var) -> np.ndarray:
+    """:func:`_values` as an array."""
     elements = var if isinstance(var, list) else var.values()
     values = np.fromiter((v.value or 0.0 for v in elements), float, len(var))
-    return np.where(np.abs(values) < ZERO, 0.0, values).tolist()
+    return np.where(np.abs(values) < ZERO, 0.0, values)
 
 
 def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
@@ -42,8 +47,10 @@ def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
     """
     ix = model.ix
     # m.buy in offer order: its values() walks Pyomo's index (0.04 s at 100,000 offers)
-    buy = dict(zip(ix.offers, _values(model.buy_by_position)))
-    used = {o: q > 0 for o, q in buy.items()}
+    bought = _value_array(model.buy_by_position)
+    quantities = bought.tolist()
+    buy = dict(zip(ix.offers, quantities))
+    used = dict(zip(ix.offers, (bought > 0).tolist()))  # q > 0, offer by offer
     for o, v in zip(ix.offers_with_use, model.use.values()):
         used[o] = round(v.value or 0.0) == 1
     make = {p: _clean(v.value) for p, v in zip(ix.projects, model.make.values())}
@@ -60,7 +67,9 @@ def extract_plan(model: pyo.ConcreteModel, data: SourcingData) -> Plan:
             ship[arc] = ship.get(arc, 0.0) + _clean(v.value)
     else:
         site = data.site_names()[0]
-        ship = {(s, mm, site): q for (s, mm), q in buy.items()}
+        arcs = ix.single_site_arcs if ix.site_names[:1] == [site] else \
+            [(s, mm, site) for s, mm in ix.offers]
+        ship = dict(zip(arcs, quantities))  # (s, mm, site) per offer of buy
         for p, q in make.items():
             arc = (p, data.projects.at[p, "mineral"], site)
             ship[arc] = ship.get(arc, 0.0) + q
@@ -225,13 +234,15 @@ def _lane_costs(data: SourcingData) -> dict[tuple[str, str, str, str], tuple[flo
 
 def flows_table(data: SourcingData, plan: Plan) -> pd.DataFrame:
     """Supplier (or project) -> site -> mineral -> quantity, for every positive flow."""
-    flows = [(arc, q) for arc, q in plan.ship.items() if q > 0]
-    if not flows:
+    quantity = np.fromiter(plan.ship.values(), float, len(plan.ship))
+    positive = quantity > 0
+    if not positive.any():
         return _frame("Flows", [])
-    (sources, minerals, sites), quantity = zip(*(arc for arc, _q in flows)), \
-        np.array([q for _arc, q in flows])
-    table = _frame_of_columns("Flows", {"supplier": list(sources), "site": list(sites),
-                                        "mineral": list(minerals), "quantity": quantity})
+    arcs = list(compress(plan.ship, positive))
+    sources, minerals, sites = (list(map(itemgetter(k), arcs)) for k in range(3))
+    quantity = quantity[positive]
+    table = _frame_of_columns("Flows", {"supplier": sources, "site": sites,
+                                        "mineral": minerals, "quantity": quantity})
     # by site, mineral, quantity (largest first), supplier
     return _sort(table, _ranks(sites), _ranks(minerals), -quantity, _ranks(sources))
 

@@ -312,7 +312,9 @@ def _look_ups(data: SourcingData, model) -> None:
     about 0.08 s at XL that no longer waits for the solve."""
     data.effective_caps()  # and supply_countries()
     data.arc_keys()  # and arcs()
-    model.ix.position_of_offer  # a cached property: made on first read
+    model.ix.position_of_offer  # cached properties: made on first read
+    if not model.ix.network:
+        model.ix.single_site_arcs
 
 
 def solve_plan_only(data: SourcingData, time_limit: float,

@@ -8,6 +8,7 @@ import pytest
 
 from optimizer import solve
 from optimizer.checks import Plan, check_plan, plan_cost
+from optimizer.model import build_model
 
 from .conftest import data, gallium_two_suppliers
 from .test_model_rules import project_instance
@@ -217,3 +218,44 @@ def test_values_for_reads_aligned_dicts_by_position_and_others_by_key():
     assert list(values_for({("a", "x"): True, ("b", "x"): False}, keys)) == [True, False]
     assert list(values_for({("b", "x"): False, ("a", "x"): True}, keys)) == [True, False]
     assert list(values_for({("b", "x"): False}, keys, "none")) == ["none", False]
+
+
+def test_shipments_summed_by_source_equal_sums_by_key_with_one_arc_or_several():
+    """One site: each (source, mineral) ships along one arc, and its sum is that quantity
+    (-0.0 comes out as 0.0, as bincount gives it). Two sites: CN-A's 60 and 40 add to 100.
+    Keys, order and numbers are sum_by_key's either way."""
+    from operator import itemgetter
+
+    import numpy as np
+
+    from optimizer.checks import _sum_by_source, sum_by_key
+
+    one_site = {("CN-A", "gallium", "Plant"): 60.0, ("JP-B", "gallium", "Plant"): -0.0,
+                ("P", "gallium", "Plant"): 1e-300}
+    two_sites = {("CN-A", "gallium", "Plant"): 60.0, ("JP-B", "gallium", "Plant"): 5.0,
+                 ("CN-A", "gallium", "Depot"): 40.0}
+    for ship in (one_site, two_sites):
+        q = np.fromiter(ship.values(), float, len(ship))
+        got, expected = _sum_by_source(ship, q), sum_by_key(map(itemgetter(0, 1), ship), q)
+        assert list(got.items()) == list(expected.items())
+        assert [np.signbit(v) for v in got.values()] == \
+            [np.signbit(v) for v in expected.values()]
+    assert _sum_by_source(two_sites, np.array([60.0, 5.0, 40.0]))[("CN-A", "gallium")] == 100.0
+
+
+def test_a_plans_shipments_go_to_the_datas_one_site_whatever_the_model_was_built_with():
+    """Without a network every offer ships its quantity to the site: extract_plan takes the
+    arcs the model's index made while HiGHS solved (Index.single_site_arcs), unless the data
+    now names another site. Gallium 100 at 60 % cap: CN-A 60, JP-B 40 (1200)."""
+    from optimizer.highs_direct import solve_direct
+    from optimizer.results import extract_plan
+
+    d = gallium_two_suppliers(max_country_share=0.6)
+    model = build_model(d)
+    solve_direct(model).load_vars()
+    site = d.site_names()[0]
+    expected = {("CN-A", "gallium", site): 60.0, ("JP-B", "gallium", site): 40.0}
+    assert extract_plan(model, d).ship == pytest.approx(expected)
+    model.ix.site_names = ["Elsewhere"]
+    model.ix.__dict__.pop("single_site_arcs", None)
+    assert extract_plan(model, d).ship == pytest.approx(expected)
