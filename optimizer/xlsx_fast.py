@@ -376,16 +376,20 @@ def _text_tails(values: list, quote_attr: str) -> dict[str, str] | None:
     """Each distinct text's cell XML after ``<c r="A1"`` (see :func:`_text_tail`), escaped once
     per column (names repeat down a column); blanks (None, NaN) have none. None when a cell is
     neither: a number, an illegal character, text longer than Excel holds; such a column is
-    written cell by cell (:func:`_cell_xml`)."""
-    tails: dict[str, str] = {}
-    for v in set(values):
-        if type(v) is str:
-            if len(v) > 32767 or ILLEGAL_CHARACTERS_RE.search(v):
-                return None
-            tails[v] = _text_tail(v, quote_attr)
-        elif not (v is None or (type(v) is float and v != v)):
-            return None
-    return tails
+    written cell by cell (:func:`_cell_xml`).
+
+    The texts are checked and escaped all at once, joined: an illegal character is one
+    character, so it is in the joined text exactly when it is in one of them, and NUL, which
+    separates them for escaping, is one."""
+    distinct = set(values)
+    texts = [v for v in distinct if type(v) is str]
+    if len(texts) < len(distinct) and not all(
+            v is None or (type(v) is float and v != v) for v in distinct if type(v) is not str):
+        return None
+    if max(map(len, texts), default=0) > 32767 or ILLEGAL_CHARACTERS_RE.search("".join(texts)):
+        return None
+    escaped = _escape("\0".join(texts)).split("\0")
+    return {text: _text_tail(text, quote_attr, cell) for text, cell in zip(texts, escaped)}
 
 
 def _style_attr(style: int | None) -> str:
@@ -410,14 +414,16 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
-def _text_tail(text: str, quote_attr: str) -> str:
+def _text_tail(text: str, quote_attr: str, escaped: str | None = None) -> str:
     """A text cell's XML after ``<c r="A1"``: an inline string, quote-prefixed when it starts
-    like a formula (``text`` already cut to Excel's length and free of illegal characters).
-    Spaces at either end are kept by ``xml:space="preserve"``, which openpyxl also writes only
-    then (a tenth of a long sheet's XML, so of the time compressing it)."""
+    like a formula (``text`` already cut to Excel's length and free of illegal characters;
+    ``escaped``, if given, is ``_escape(text)``). Spaces at either end are kept by
+    ``xml:space="preserve"``, which openpyxl also writes only then (a tenth of a long sheet's
+    XML, so of the time compressing it)."""
     style = quote_attr if text.startswith(FORMULA_START) else ""
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    body = _escape(text) if escaped is None else escaped
+    return f'{style} t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
 def _cell_xml(value, ref: str, number_attr: str, quote_attr: str) -> str:

@@ -170,3 +170,26 @@ def test_spliced_parts_are_deflated_and_pass_the_zip_crc_check(tmp_path):
         assert sheet.compress_type == zipfile.ZIP_DEFLATED
         assert sheet.compress_size < sheet.file_size / 4
     assert cells(path)[-1][1][0] == 19_999 / 3
+
+
+@pytest.mark.parametrize("values, tails", [
+    (["A & B <Ltd>", "=SUM(A1)", "  padded  ", "ünïcødé", "A & B <Ltd>", None, float("nan"),
+      "", "+1", "@x", "-y", "tab\tin", "a\nb", "x" * 32767], "each"),
+    ([None, float("nan")], "each"),
+    (["ok", "bad\x01"], None),  # illegal: written cell by cell, which raises
+    (["ok", "nul\x00inside"], None),
+    (["ok", "x" * 32768], None),  # longer than Excel holds: cut cell by cell
+    (["ok", 3.5], None),  # a number among texts
+    (["ok", True], None),
+])
+def test_text_tails_made_at_once_are_each_texts_own_tail(values, tails):
+    """_text_tails checks and escapes a column's distinct texts joined together; each tail must
+    be the one _text_tail makes for that text alone, and a column it cannot write so is
+    refused as a whole."""
+    quote = ' s="7"'
+    got = xlsx_fast._text_tails(values, quote)
+    if tails is None:
+        assert got is None
+    else:
+        texts = {v for v in values if isinstance(v, str)}
+        assert got == {v: xlsx_fast._text_tail(v, quote) for v in texts}
