@@ -598,6 +598,15 @@ def hand_over(model: pyo.ConcreteModel) -> HandOver:
     return HandOver(highs, columns, constraints, arrays)
 
 
+#: HiGHS's ``presolve`` option for a model without integer columns. HiGHS's presolve took most
+#: of the run on this formulation's LPs and saved the simplex little: the generated instances
+#: (bench/generate.py) ran 0.59-0.91 -> 0.10 s at XL (two seeds), 0.13 -> 0.02 s at L (three),
+#: 0.013 -> 0.002 s at M, the example's LP 0.027 -> 0.011 s, the same optima; the network
+#: benchmark's LPs (bench/bench_network.py) the same either way. A MIP keeps HiGHS's default,
+#: which its branch and bound needs. Set to "choose" (HiGHS's default) to presolve LPs too.
+LP_PRESOLVE = "off"
+
+
 class Beside:
     """``work()`` run in a thread for the time of a ``with`` block that runs HiGHS.
 
@@ -660,6 +669,8 @@ def solve_direct(model: pyo.ConcreteModel, time_limit: float | None = None,
         highs.setOptionValue("time_limit", float(time_limit))
     if rel_gap is not None:
         highs.setOptionValue("mip_rel_gap", float(rel_gap))
+    if handed.lp.integer is None:
+        highs.setOptionValue("presolve", LP_PRESOLVE)
     if beside_run is not None:
         beside_run.handed = handed
     # started after the hand-over, which needs the interpreter lock itself

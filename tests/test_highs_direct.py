@@ -13,7 +13,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from optimizer.example import example_data
-from optimizer.highs_direct import solve_direct, to_highs
+from optimizer.highs_direct import integer_columns, solve_direct, to_highs
 from optimizer.model import build_model
 
 
@@ -232,3 +232,21 @@ def test_variables_on_both_sides_are_read_as_lhs_minus_rhs():
     np.testing.assert_allclose(arrays["matrix"], [[1, 1, -2], [-1, 1, -1], [1, 1, 1]])
     np.testing.assert_allclose(arrays["row_lower"], [-np.inf, 0, 5])
     np.testing.assert_allclose(arrays["row_upper"], [0, 0, np.inf])
+
+
+def test_a_pure_lp_is_solved_without_presolve_and_a_mip_with_it():
+    """HiGHS's presolve cost this formulation's LPs more than it saved (highs_direct.LP_PRESOLVE);
+    a MIP keeps HiGHS's default. The example is a MIP (contracts and projects); without fixed
+    costs, minimum orders and projects its offers and caps are an LP."""
+    from dataclasses import replace
+
+    mip = example_data()
+    lp = replace(mip, offers=mip.offers.assign(fixed_cost=0.0, min_order=0.0),
+                 suppliers=mip.suppliers.assign(fixed_cost=0.0),
+                 projects=mip.projects.iloc[0:0])
+    for d, presolve in ((lp, "off"), (mip, "choose")):
+        res = solve_direct(build_model(d))
+        assert (len(integer_columns(res.highs)) == 0) == (presolve == "off")
+        value = res.highs.getOptionValue("presolve")
+        assert (value[1] if isinstance(value, tuple) else value) == presolve  # 1.15: (status, v)
+        assert res.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
