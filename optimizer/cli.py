@@ -151,10 +151,11 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
     if workbook:
         # A big workbook's cells take longer to read than the imports above: the modules the
         # solve needs later load while the read finishes (XL: 0.15 s less end to end, medians
-        # of 7 alternating runs; L, whose read ends first: no change). The writer's are
-        # imported while HiGHS solves (_import_writer).
+        # of 7 alternating runs; L, whose read ends first: no change). The writer's too, since
+        # an LP's HiGHS run (no presolve) is shorter than the work beside it (_import_writer).
         explain = ("marginals",) if not (skip_marginals and skip_uncapped) else ()
-        for module in ("highs_direct", "model", "resilience", "results", *explain):
+        for module in ("highs_direct", "model", "resilience", "results", *explain, "writer",
+                       "charts"):
             importlib.import_module(f".{module}", __package__)
         importlib.import_module("highspy")
 
@@ -206,10 +207,11 @@ def _solve(workbook: Path | None, output: Path | None, time_limit: float | None,
 
 
 def _import_writer() -> None:
-    """Import the results workbook's writer (openpyxl: about 0.08 s) while HiGHS solves, which
-    leaves the interpreter free (optimizer.solve's ``beside``). Up to L the imports before the
-    solve are on the critical path (the cells are read before they end): medians of 15
-    alternating runs, S 0.619 -> 0.585 s, M 0.812 -> 0.758 s, L 1.226 -> 1.168 s."""
+    """Import the results workbook's writer (openpyxl: about 0.06 s) while HiGHS solves, which
+    leaves the interpreter free (optimizer.solve's ``beside``), unless the read of a workbook
+    had it imported already. Up to L the imports before the solve are on the critical path
+    (the cells are read before they end): medians of 15 alternating runs, S 0.619 -> 0.585 s,
+    M 0.812 -> 0.758 s, L 1.226 -> 1.168 s, when HiGHS still presolved LPs."""
     importlib.import_module(".writer", __package__)
     importlib.import_module(".charts", __package__)
 

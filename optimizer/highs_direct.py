@@ -517,12 +517,14 @@ class LpArrays:
 
 class HandOver(NamedTuple):
     """A model as handed to HiGHS: ``columns[j]`` the Pyomo variable of column j, ``rows[i]``
-    the Pyomo constraint of row i, ``lp`` the arrays passed."""
+    the Pyomo constraint of row i, ``lp`` the arrays passed, ``column_of`` each column's
+    position by ``id`` of its variable."""
 
     highs: object  # the highspy.Highs holding the model
     columns: list
     rows: list
     lp: LpArrays
+    column_of: dict[int, int]
 
 
 def to_highs(model: pyo.ConcreteModel):
@@ -595,7 +597,7 @@ def hand_over(model: pyo.ConcreteModel) -> HandOver:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(lp)
-    return HandOver(highs, columns, constraints, arrays)
+    return HandOver(highs, columns, constraints, arrays, position)
 
 
 #: HiGHS's ``presolve`` option for a model without integer columns. HiGHS's presolve took most

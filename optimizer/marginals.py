@@ -233,8 +233,10 @@ class Positions:
     per component (0.18 -> 0.04 s for the marginal values at XL, bench/README.md).
     """
 
-    def __init__(self, model: pyo.ConcreteModel, columns: list, rows: list) -> None:
-        column_of = dict(zip(map(id, columns), range(len(columns))))
+    def __init__(self, model: pyo.ConcreteModel, columns: list, rows: list,
+                 column_of: dict[int, int] | None = None) -> None:
+        if column_of is None:  # the hand-over's own map (HandOver.column_of), else made here
+            column_of = dict(zip(map(id, columns), range(len(columns))))
         row_of = dict(zip(map(id, rows), range(len(rows))))
         buy = model.buy_by_position
         self.buy = np.fromiter(map(column_of.get, map(id, buy), repeat(-1)), dtype=np.intp,

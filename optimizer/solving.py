@@ -172,7 +172,8 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
         if marginals and work.handed is not None:
             from .marginals import Positions
 
-            positions.append(Positions(model, work.handed.columns, work.handed.rows))
+            handed = work.handed
+            positions.append(Positions(model, handed.columns, handed.rows, handed.column_of))
         if beside is not None:
             beside()
 
