@@ -19,6 +19,17 @@ from typing import Callable, Iterable
 from .errors import OutputError
 
 
+#: the model file formats HiGHS writes, by extension (``--write-model``)
+MODEL_FORMATS = (".mps", ".lp")
+
+
+def check_model_path(path: str | Path) -> None:
+    """Refuse a model file name HiGHS cannot write (it picks the format by extension)."""
+    if Path(path).suffix.lower() not in MODEL_FORMATS:
+        raise ValueError(f"cannot write the model to {path}: the file name must end in .mps or "
+                         ".lp (the format is taken from the extension)")
+
+
 def check_target(target: Path, inputs: Iterable[str | Path] = ()) -> None:
     """Refuse to write over an input, into a file open in Excel, or where we cannot write."""
     resolved = target.resolve()

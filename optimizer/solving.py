@@ -21,6 +21,7 @@ import pandas as pd
 from .checks import Check, CostBreakdown, Plan, check_plan, checks_frame, plan_cost
 from .data import SourcingData
 from .errors import CheckError, OutputError, SolverError
+from .files import check_model_path
 from .gcpause import pausing_gc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -333,14 +334,6 @@ def solve_plan_only(data: SourcingData, time_limit: float,
     return result
 
 
-MODEL_FORMATS = (".mps", ".lp")
-
-
-def check_model_path(path: str | Path) -> None:
-    """Refuse a model file name HiGHS cannot write (it picks the format by extension)."""
-    if Path(path).suffix.lower() not in MODEL_FORMATS:
-        raise ValueError(f"cannot write the model to {path}: the file name must end in .mps or "
-                         ".lp (the format is taken from the extension)")
 
 
 def _write_model(highs, path: Path) -> None:
