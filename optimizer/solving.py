@@ -141,9 +141,9 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     releases Python's interpreter lock meanwhile, so work that does not need the plan (the next
     scenario's data, an import) runs at no cost to the solve while it is shorter than HiGHS's
     run. The solve waits for it before going on and raises what it raised. ``sourcing solve``
-    imports the workbook writer there. ``beside`` must not solve anything itself: two HiGHS
-    runs at once in one process share HiGHS's global task scheduler, which is not safe
-    (ERGO-Code/HiGHS issues 810 and 3141).
+    imports the workbook writer there when it has not already (the bundled example). ``beside``
+    must not solve anything itself: two HiGHS runs at once in one process share HiGHS's global
+    task scheduler, which is not safe (ERGO-Code/HiGHS issues 810 and 3141).
     """
     if write_model is not None:
         check_model_path(write_model)
