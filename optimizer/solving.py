@@ -184,6 +184,10 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
             res = solve_direct(model, beside_run=work, **options)
             highs = res.highs
         else:
+            if not _has_integers(model):  # as solve_direct does (highs_direct.LP_PRESOLVE)
+                from .highs_direct import LP_PRESOLVE
+
+                options["solver_options"] = {"presolve": LP_PRESOLVE}
             with work:
                 res = solver.solve(model, **options)
             highs = solver._solver_model
@@ -306,6 +310,15 @@ def _read_solution(data: SourcingData, model, res, highs, solver, time_limit: fl
         **base,
     )
     return result, settled
+
+
+def _has_integers(model) -> bool:
+    """True when a variable of ``model`` is integer (binary). Each variable component of the
+    model has one domain for all its elements, so its first element tells."""
+    import pyomo.core as pyo
+
+    return any(next(iter(var.values())).is_integer()
+               for var in model.component_objects(pyo.Var, active=True) if len(var))
 
 
 def _look_ups(data: SourcingData, model) -> None:

@@ -250,3 +250,22 @@ def test_a_pure_lp_is_solved_without_presolve_and_a_mip_with_it():
         value = res.highs.getOptionValue("presolve")
         assert (value[1] if isinstance(value, tuple) else value) == presolve  # 1.15: (status, v)
         assert res.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
+
+
+def test_the_re_use_path_solves_a_pure_lp_without_presolve_too():
+    """optimizer.reuse keeps models in Pyomo's persistent HiGHS; a kept LP's first solve is
+    not presolved either (its re-solves start from a basis), a MIP's keeps the default."""
+    from dataclasses import replace
+
+    from optimizer.reuse import ModelCache
+
+    mip = example_data()
+    lp = replace(mip, offers=mip.offers.assign(fixed_cost=0.0, min_order=0.0),
+                 suppliers=mip.suppliers.assign(fixed_cost=0.0),
+                 projects=mip.projects.iloc[0:0])
+    for d, presolve in ((lp, "off"), (mip, "choose")):
+        cache = ModelCache()
+        result, reused = cache.solve(d)
+        assert result.status == "optimal" and not reused
+        value = cache._entries[0].solver._solver_model.getOptionValue("presolve")
+        assert (value[1] if isinstance(value, tuple) else value) == presolve
