@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import compile_bytecode, instance, run_process
+from bench.run import compile_bytecode, highs_alone_as_solved, instance, run_process
 
 
 def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1,
@@ -54,9 +54,7 @@ def compare(before: Path, size: str, variant: str, runs: int, seed: int = 1,
                 old = run_process(solve + written, cwd=work, root=before)
                 new = run_process(solve + written, cwd=work)
             alone = run_process(["-m", "bench.highs_alone", str(model)])
-            # HiGHS alone solving an LP as sourcing solve now does (no presolve)
-            same = run_process(["-m", "bench.highs_alone", str(model), "--presolve", "off"]) \
-                if variant == "lp" else alone
+            same = highs_alone_as_solved(model, variant, alone)
             for what, done in (("before", old), ("after", new), ("HiGHS alone", alone),
                                ("HiGHS alone --presolve off", same)):
                 if done["code"]:
@@ -81,8 +79,8 @@ def summary(rounds: list[dict]) -> str:
     as_solved = "highs_as_solved_seconds"
     return (f"before {median('before_seconds'):.3f} s ({ratio('before_seconds'):.2f}x HiGHS "
             f"alone), after {median('after_seconds'):.3f} s ({ratio('after_seconds'):.2f}x), "
-            f"HiGHS alone {median('highs_alone_seconds'):.3f} s; as solved (an LP without "
-            f"presolve) {median(as_solved):.3f} s, before "
+            f"HiGHS alone {median('highs_alone_seconds'):.3f} s; as solved (bench.run's "
+            f"highs_alone_as_solved) {median(as_solved):.3f} s, before "
             f"{ratio('before_seconds', as_solved):.2f}x, after "
             f"{ratio('after_seconds', as_solved):.2f}x; medians of {len(rounds)} rounds")
 

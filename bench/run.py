@@ -133,6 +133,17 @@ def instance(size: str, variant: str, seed: int) -> Path:
     return workbook
 
 
+def highs_alone_as_solved(model: Path, variant: str, alone: dict) -> dict:
+    """HiGHS alone solving ``model`` as ``sourcing solve`` does: an LP with the tool's presolve
+    setting (optimizer.highs_direct.LP_PRESOLVE), a MIP with HiGHS's defaults, which is
+    ``alone`` (that run) again."""
+    if variant != "lp":
+        return alone
+    from optimizer.highs_direct import LP_PRESOLVE
+
+    return run_process(["-m", "bench.highs_alone", str(model), "--presolve", LP_PRESOLVE])
+
+
 def bench_one(size: str, variant: str, seed: int, repeat: int, work: Path) -> tuple[dict, list]:
     """Measure one instance; return (summary row, list of per-run rows)."""
     stem = f"{size}-{variant}-seed{seed}"
@@ -149,9 +160,7 @@ def bench_one(size: str, variant: str, seed: int, repeat: int, work: Path) -> tu
         e2e = run_process(["-m", "optimizer", "solve", str(workbook), "-o", str(output),
                            "--json"], cwd=work)
         alone = run_process(["-m", "bench.highs_alone", str(model)])
-        # as sourcing solve solves it: an LP without presolve, a MIP with HiGHS's defaults
-        same = run_process(["-m", "bench.highs_alone", str(model), "--presolve", "off"]) \
-            if variant == "lp" else alone
+        same = highs_alone_as_solved(model, variant, alone)
         stages = run_process(["-m", "bench.stages", str(workbook)])
         for what, done in (("sourcing solve", e2e), ("highs_alone", alone),
                            ("highs_alone --presolve off", same), ("stages", stages)):
