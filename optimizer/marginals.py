@@ -100,8 +100,15 @@ def _bound_dual(var, rc: float) -> float:
 def saving_per_point(model, duals, mineral: str, country: str) -> float:
     """Cost saved by one more percentage point of cap on (mineral, country); 0 if not binding."""
     cap_rows = getattr(model, "country_cap", None)
-    y = _row_dual(duals, cap_rows, (mineral, country))
-    supplied = _value(model.supplied[mineral]) if mineral in model.supplied else 0.0
+    return _saving(_row_dual(duals, cap_rows, (mineral, country)), _supplied(model, mineral))
+
+
+def _supplied(model, mineral: str) -> float:
+    return _value(model.supplied[mineral]) if mineral in model.supplied else 0.0
+
+
+def _saving(y: float, supplied: float) -> float:
+    """One point of a cap whose row has dual ``y``, on a mineral supplied ``supplied``."""
     return _clean(-y * supplied * POINT)
 
 
@@ -296,11 +303,10 @@ def _fill_marginals(result, data: SourcingData, model: pyo.ConcreteModel, duals,
         if positions is None:
             shares["saving_per_point"] = [saving_per_point(model, duals, m, c)
                                           for m, c in zip(minerals, countries)]
-        else:  # saving_per_point's arithmetic, the cap's dual read by its row
+        else:  # saving_per_point, the cap's dual read by its row
             y = duals.at([positions.cap_row.get(key, -1) for key in zip(minerals, countries)])
-            supplied = {m: _value(model.supplied[m]) if m in model.supplied else 0.0
-                        for m in set(minerals)}
-            shares["saving_per_point"] = [_clean(-y_i * supplied[m] * POINT)
+            supplied = {m: _supplied(model, m) for m in set(minerals)}
+            shares["saving_per_point"] = [_saving(y_i, supplied[m])
                                           for y_i, m in zip(y.tolist(), minerals)]
     alloc = result.allocations
     if len(alloc):
