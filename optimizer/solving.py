@@ -169,7 +169,7 @@ def solve(data: SourcingData, time_limit: float | None = None, mip_gap: float | 
     positions = []  # where the marginal values will read HiGHS's duals, made beside HiGHS
 
     def beside_highs() -> None:
-        _look_ups(data, model)
+        _look_ups(data, model, marginals)
         if marginals and work.handed is not None:
             from .marginals import Positions
 
@@ -321,16 +321,17 @@ def _has_integers(model) -> bool:
                for var in model.component_objects(pyo.Var, active=True) if len(var))
 
 
-def _look_ups(data: SourcingData, model) -> None:
+def _look_ups(data: SourcingData, model, marginals: bool) -> None:
     """Make, while HiGHS solves, the look-ups of the data and the model that the check, the
-    tables and the marginal values read after it (each kept where it belongs, computed once):
-    about 0.1 s at XL, hidden by a MIP's run; an LP's run (0.1 s at XL, no presolve) now ends
-    first, and the solve waits for the rest."""
+    tables and (with ``marginals``) the marginal values read after it (each kept where it
+    belongs, computed once): about 0.1 s at XL, hidden by a MIP's run; an LP's run (0.1 s at
+    XL, no presolve) now ends first, and the solve waits for the rest."""
     data.effective_caps()  # and supply_countries()
     data.arc_keys()  # and arcs()
-    model.ix.position_of_offer  # cached properties: made on first read
-    if not model.ix.network:
+    if not model.ix.network:  # cached properties: made on first read
         model.ix.single_site_arcs
+    if marginals:
+        model.ix.position_of_offer
 
 
 def solve_plan_only(data: SourcingData, time_limit: float,
@@ -345,8 +346,6 @@ def solve_plan_only(data: SourcingData, time_limit: float,
                    marginals=False, cost_without_caps=False)
     gc.collect()
     return result
-
-
 
 
 def _write_model(highs, path: Path) -> None:

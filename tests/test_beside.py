@@ -99,10 +99,25 @@ def test_the_look_ups_read_after_the_solve_are_made_beside_highs(monkeypatch):
 
     threads = []
     made = solving._look_ups
-    monkeypatch.setattr(solving, "_look_ups", lambda data, model: (
-        threads.append(threading.current_thread()), made(data, model)))
+    monkeypatch.setattr(solving, "_look_ups", lambda *args: (
+        threads.append(threading.current_thread()), made(*args)))
     solve(example_data())
     assert len(threads) == 1 and threads[0] is not threading.main_thread()
+
+
+def test_a_solve_without_marginal_values_makes_no_offer_positions(monkeypatch):
+    """The offers' positions (100,000 keys at XL) are read only by the marginal values; the
+    many solves of a diagnosis ask for none."""
+    import optimizer.model as model_module
+
+    built = []
+    build = model_module.build_model
+    monkeypatch.setattr(model_module, "build_model",
+                        lambda data: built.append(build(data)) or built[-1])
+    solve(example_data(), marginals=False, cost_without_caps=False)
+    assert "position_of_offer" not in vars(built[0].ix)
+    solve(example_data())
+    assert "position_of_offer" in vars(built[1].ix)
 
 
 def test_data_changed_by_replace_gets_its_own_caps_and_lanes():
