@@ -234,38 +234,41 @@ def test_variables_on_both_sides_are_read_as_lhs_minus_rhs():
     np.testing.assert_allclose(arrays["row_upper"], [0, 0, np.inf])
 
 
-def test_a_pure_lp_is_solved_without_presolve_and_a_mip_with_it():
-    """HiGHS's presolve cost this formulation's LPs more than it saved (highs_direct.LP_PRESOLVE);
-    a MIP keeps HiGHS's default. The example is a MIP (contracts and projects); without fixed
-    costs, minimum orders and projects its offers and caps are an LP."""
+def example_lp_and_mip():
+    """The example as an LP and as itself, a MIP (contracts and projects), each with the
+    presolve option HiGHS should solve it with. Without fixed costs, minimum orders and
+    projects its offers and caps are an LP."""
     from dataclasses import replace
 
     mip = example_data()
     lp = replace(mip, offers=mip.offers.assign(fixed_cost=0.0, min_order=0.0),
                  suppliers=mip.suppliers.assign(fixed_cost=0.0),
                  projects=mip.projects.iloc[0:0])
-    for d, presolve in ((lp, "off"), (mip, "choose")):
+    return ((lp, "off"), (mip, "choose"))
+
+
+def presolve_of(highs) -> str:
+    value = highs.getOptionValue("presolve")
+    return value[1] if isinstance(value, tuple) else value  # highspy 1.15: (status, value)
+
+
+def test_a_pure_lp_is_solved_without_presolve_and_a_mip_with_it():
+    """HiGHS's presolve cost this formulation's LPs more than it saved (highs_direct.LP_PRESOLVE);
+    a MIP keeps HiGHS's default."""
+    for d, presolve in example_lp_and_mip():
         res = solve_direct(build_model(d))
         assert (len(integer_columns(res.highs)) == 0) == (presolve == "off")
-        value = res.highs.getOptionValue("presolve")
-        assert (value[1] if isinstance(value, tuple) else value) == presolve  # 1.15: (status, v)
+        assert presolve_of(res.highs) == presolve
         assert res.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
 
 
 def test_the_re_use_path_solves_a_pure_lp_without_presolve_too():
     """optimizer.reuse keeps models in Pyomo's persistent HiGHS; a kept LP's first solve is
     not presolved either (its re-solves start from a basis), a MIP's keeps the default."""
-    from dataclasses import replace
-
     from optimizer.reuse import ModelCache
 
-    mip = example_data()
-    lp = replace(mip, offers=mip.offers.assign(fixed_cost=0.0, min_order=0.0),
-                 suppliers=mip.suppliers.assign(fixed_cost=0.0),
-                 projects=mip.projects.iloc[0:0])
-    for d, presolve in ((lp, "off"), (mip, "choose")):
+    for d, presolve in example_lp_and_mip():
         cache = ModelCache()
         result, reused = cache.solve(d)
         assert result.status == "optimal" and not reused
-        value = cache._entries[0].solver._solver_model.getOptionValue("presolve")
-        assert (value[1] if isinstance(value, tuple) else value) == presolve
+        assert presolve_of(cache._entries[0].solver._solver_model) == presolve
